@@ -1,0 +1,2 @@
+import browser from 'webextension-polyfill'
+console.info('tseed background', browser.runtime.id)

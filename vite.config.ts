@@ -1,0 +1,40 @@
+import { defineConfig } from 'vite'
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
+import { readFileSync } from 'node:fs'
+
+type Browser = 'chrome' | 'firefox'
+
+/**
+ * One manifest source, two builds. Chrome rejects nothing but warns about
+ * Firefox-only keys, so they are stripped from the Chrome build; crxjs turns
+ * `background.service_worker` into `background.scripts` for Firefox.
+ */
+function manifestFor(browser: Browser): ManifestV3Export {
+  const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >
+  const background = manifest.background as { service_worker: string; type: 'module' }
+  if (browser === 'chrome') {
+    delete manifest.browser_specific_settings
+  } else {
+    // Firefox ignores service_worker and runs background.scripts as an event page.
+    manifest.background = { scripts: [background.service_worker], type: background.type }
+  }
+  return manifest as unknown as ManifestV3Export
+}
+
+export default defineConfig(({ mode }) => {
+  const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome'
+  return {
+    plugins: [crx({ manifest: manifestFor(browser), browser })],
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    build: {
+      outDir: `dist/${browser}`,
+      emptyOutDir: true,
+      target: 'es2022',
+      sourcemap: false,
+    },
+    define: { __BROWSER__: JSON.stringify(browser) },
+  }
+})
