@@ -1,0 +1,221 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
+import { TORRENT_ANNOUNCE } from './kinds'
+import {
+  bytesToHex,
+  MAX_COUNTER,
+  type AnnounceEventName,
+  type TrackerAnnounce,
+} from './tracker-announce'
+
+/**
+ * The announce as it travels in a kind 21000 event (docs/kind-21000.md).
+ * Counters are cumulative since `started` of one client session.
+ */
+export interface Kind21000Announce {
+  infoHash: string
+  uploaded: bigint
+  downloaded: bigint
+  left: bigint
+  port?: number
+  relay?: string
+  event?: AnnounceEventName
+  /** 32 hex chars: a salted hash of peer_id + key, never the raw peer_id. */
+  session?: string
+  /** NIP-40 expiration, unix seconds. */
+  expiration?: number
+}
+
+/** Why an event is not a valid announce; the message follows `invalid: ` on the wire. */
+export class AnnounceEventError extends Error {
+  override name = 'AnnounceEventError'
+}
+
+const HEX40 = /^[0-9a-f]{40}$/
+const HEX32 = /^[0-9a-f]{32}$/
+const DIGITS = /^(0|[1-9][0-9]{0,19})$/
+const EVENTS: readonly string[] = ['started', 'completed', 'stopped']
+const MAX_RELAY_URL = 256
+const MAX_TAGS = 16
+
+export const SESSION_HEX_LENGTH = 32
+
+/**
+ * A session id that tells one client session apart from another without
+ * revealing the peer_id, which peers see and could link to the pubkey. The
+ * salt is a local secret, so even a peer that knows the peer_id cannot
+ * recompute it.
+ */
+export function sessionTag(
+  peerId: Uint8Array,
+  key: Uint8Array | undefined,
+  salt: Uint8Array,
+): string {
+  const k = key ?? new Uint8Array(0)
+  const buf = new Uint8Array(salt.length + 2 + peerId.length + k.length)
+  let o = 0
+  buf.set(salt, o)
+  o += salt.length
+  // Length prefixes keep (peer_id, key) pairs from colliding by concatenation.
+  buf[o++] = peerId.length
+  buf.set(peerId, o)
+  o += peerId.length
+  buf[o++] = k.length
+  buf.set(k, o)
+  return bytesToHex(sha256(buf)).slice(0, SESSION_HEX_LENGTH)
+}
+
+export interface FromTrackerOptions {
+  sessionSalt: Uint8Array
+  relay?: string
+}
+
+/** Turns an observed tracker announce into the publishable form, dropping what is private. */
+export function fromTrackerAnnounce(
+  t: TrackerAnnounce,
+  opts: FromTrackerOptions,
+): Kind21000Announce {
+  if (t.left === null) {
+    throw new AnnounceEventError('left is unknown; the client has no metadata yet')
+  }
+  const a: Kind21000Announce = {
+    infoHash: t.infoHash,
+    uploaded: t.uploaded,
+    downloaded: t.downloaded,
+    left: t.left,
+    session: sessionTag(t.peerId, t.key, opts.sessionSalt),
+  }
+  if (t.port !== undefined && t.port > 0) a.port = t.port
+  if (t.event !== undefined) a.event = t.event
+  if (opts.relay !== undefined) a.relay = opts.relay
+  return a
+}
+
+/** Builds the unsigned event. Tag values are strings, as NIP-01 requires. */
+export function toEventTemplate(a: Kind21000Announce, createdAt: number): EventTemplate {
+  checkAnnounce(a)
+  const tags: string[][] = [
+    ['i', a.infoHash],
+    ['uploaded', a.uploaded.toString()],
+    ['downloaded', a.downloaded.toString()],
+    ['left', a.left.toString()],
+  ]
+  if (a.port !== undefined) tags.push(['port', String(a.port)])
+  if (a.event !== undefined) tags.push(['event', a.event])
+  if (a.session !== undefined) tags.push(['session', a.session])
+  if (a.relay !== undefined) tags.push(['relay', a.relay])
+  if (a.expiration !== undefined) tags.push(['expiration', String(a.expiration)])
+  return { kind: TORRENT_ANNOUNCE, created_at: createdAt, tags, content: '' }
+}
+
+/**
+ * Reads and strictly validates the announce carried by a kind 21000 event.
+ * It does not check the signature; callers verify before trusting the pubkey.
+ */
+export function parseAnnounceEvent(
+  ev: Pick<NostrEvent, 'kind' | 'tags' | 'content'>,
+): Kind21000Announce {
+  if (ev.kind !== TORRENT_ANNOUNCE) throw new AnnounceEventError(`kind ${ev.kind} is not 21000`)
+  if (ev.content !== '') throw new AnnounceEventError('content must be empty')
+  if (ev.tags.length > MAX_TAGS) throw new AnnounceEventError(`more than ${MAX_TAGS} tags`)
+  const seen = new Map<string, string>()
+  for (const tag of ev.tags) {
+    const [name, value] = tag
+    if (typeof name !== 'string' || typeof value !== 'string') {
+      throw new AnnounceEventError('tags must be arrays of strings')
+    }
+    if (!KNOWN_TAGS.has(name)) continue
+    if (tag.length !== 2) throw new AnnounceEventError(`tag ${name} must have exactly one value`)
+    if (seen.has(name)) throw new AnnounceEventError(`duplicate ${name} tag`)
+    seen.set(name, value)
+  }
+  const infoHash = seen.get('i')
+  if (infoHash === undefined) throw new AnnounceEventError('missing i tag (info hash)')
+  const a: Kind21000Announce = {
+    infoHash,
+    uploaded: counter(seen, 'uploaded'),
+    downloaded: counter(seen, 'downloaded'),
+    left: counter(seen, 'left'),
+  }
+  const port = seen.get('port')
+  if (port !== undefined) a.port = portNumber(port)
+  const event = seen.get('event')
+  if (event !== undefined) a.event = event as AnnounceEventName
+  const session = seen.get('session')
+  if (session !== undefined) a.session = session
+  const relay = seen.get('relay')
+  if (relay !== undefined) a.relay = relay
+  const expiration = seen.get('expiration')
+  if (expiration !== undefined) {
+    if (!DIGITS.test(expiration)) throw new AnnounceEventError('expiration must be unix seconds')
+    a.expiration = Number(expiration)
+  }
+  checkAnnounce(a)
+  return a
+}
+
+const KNOWN_TAGS = new Set([
+  'i',
+  'uploaded',
+  'downloaded',
+  'left',
+  'port',
+  'event',
+  'session',
+  'relay',
+  'expiration',
+])
+
+function counter(tags: Map<string, string>, name: string): bigint {
+  const v = tags.get(name)
+  if (v === undefined) throw new AnnounceEventError(`missing ${name} tag`)
+  if (!DIGITS.test(v)) throw new AnnounceEventError(`${name} must be a decimal integer string`)
+  const n = BigInt(v)
+  if (n > MAX_COUNTER) throw new AnnounceEventError(`${name} exceeds 2^64-1`)
+  return n
+}
+
+function portNumber(v: string): number {
+  if (!DIGITS.test(v)) throw new AnnounceEventError('port must be a decimal integer string')
+  const n = Number(v)
+  if (n < 1 || n > 65535) throw new AnnounceEventError('port must be 1-65535')
+  return n
+}
+
+function checkAnnounce(a: Kind21000Announce): void {
+  if (!HEX40.test(a.infoHash)) throw new AnnounceEventError('i must be 40 lowercase hex chars')
+  for (const [name, v] of [
+    ['uploaded', a.uploaded],
+    ['downloaded', a.downloaded],
+    ['left', a.left],
+  ] as const) {
+    if (v < 0n || v > MAX_COUNTER) throw new AnnounceEventError(`${name} out of range`)
+  }
+  if (a.port !== undefined && (!Number.isInteger(a.port) || a.port < 1 || a.port > 65535)) {
+    throw new AnnounceEventError('port must be 1-65535')
+  }
+  if (a.event !== undefined && !EVENTS.includes(a.event)) {
+    throw new AnnounceEventError('event must be started, completed or stopped')
+  }
+  if (a.session !== undefined && !HEX32.test(a.session)) {
+    throw new AnnounceEventError(`session must be ${SESSION_HEX_LENGTH} lowercase hex chars`)
+  }
+  if (a.relay !== undefined) checkRelayUrl(a.relay)
+}
+
+function checkRelayUrl(url: string): void {
+  if (url.length > MAX_RELAY_URL) throw new AnnounceEventError('relay URL too long')
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
+  }
+  if (u.protocol !== 'wss:' && u.protocol !== 'ws:') {
+    throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
+  }
+  // A relay URL must never smuggle a tracker passkey or credentials (DESIGN §5a).
+  if (u.username !== '' || u.password !== '' || u.search !== '') {
+    throw new AnnounceEventError('relay URL must not carry credentials or a query')
+  }
+}
