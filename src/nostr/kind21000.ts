@@ -37,6 +37,8 @@ const DIGITS = /^(0|[1-9][0-9]{0,19})$/
 const EVENTS: readonly string[] = ['started', 'completed', 'stopped']
 const MAX_RELAY_URL = 256
 const MAX_TAGS = 16
+/** One byte carries each length prefix in the session hash input. */
+const MAX_SESSION_PART_BYTES = 255
 
 export const SESSION_HEX_LENGTH = 32
 
@@ -52,6 +54,9 @@ export function sessionTag(
   salt: Uint8Array,
 ): string {
   const k = key ?? new Uint8Array(0)
+  if (peerId.length > MAX_SESSION_PART_BYTES || k.length > MAX_SESSION_PART_BYTES) {
+    throw new AnnounceEventError(`peer_id and key must be at most ${MAX_SESSION_PART_BYTES} bytes`)
+  }
   const buf = new Uint8Array(salt.length + 2 + peerId.length + k.length)
   let o = 0
   buf.set(salt, o)
@@ -117,15 +122,21 @@ export function parseAnnounceEvent(
 ): Kind21000Announce {
   if (ev.kind !== TORRENT_ANNOUNCE) throw new AnnounceEventError(`kind ${ev.kind} is not 21000`)
   if (ev.content !== '') throw new AnnounceEventError('content must be empty')
-  if (ev.tags.length > MAX_TAGS) throw new AnnounceEventError(`more than ${MAX_TAGS} tags`)
+  // The event may come straight from JSON.parse, so the declared type is not trusted.
+  const tags: unknown = ev.tags
+  if (!Array.isArray(tags)) throw new AnnounceEventError('tags must be an array')
+  if (tags.length > MAX_TAGS) throw new AnnounceEventError(`more than ${MAX_TAGS} tags`)
   const seen = new Map<string, string>()
-  for (const tag of ev.tags) {
-    const [name, value] = tag
-    if (typeof name !== 'string' || typeof value !== 'string') {
+  for (const tag of tags as unknown[]) {
+    if (!isStringArray(tag) || tag.length === 0) {
       throw new AnnounceEventError('tags must be arrays of strings')
     }
+    // One-element tags such as NIP-70 `["-"]` are valid; only known names need a value.
+    const [name, value] = tag as [string, ...string[]]
     if (!KNOWN_TAGS.has(name)) continue
-    if (tag.length !== 2) throw new AnnounceEventError(`tag ${name} must have exactly one value`)
+    if (tag.length !== 2 || value === undefined) {
+      throw new AnnounceEventError(`tag ${name} must have exactly one value`)
+    }
     if (seen.has(name)) throw new AnnounceEventError(`duplicate ${name} tag`)
     seen.set(name, value)
   }
@@ -147,8 +158,11 @@ export function parseAnnounceEvent(
   if (relay !== undefined) a.relay = relay
   const expiration = seen.get('expiration')
   if (expiration !== undefined) {
-    if (!DIGITS.test(expiration)) throw new AnnounceEventError('expiration must be unix seconds')
-    a.expiration = Number(expiration)
+    const seconds = Number(expiration)
+    if (!DIGITS.test(expiration) || !Number.isSafeInteger(seconds)) {
+      throw new AnnounceEventError('expiration must be unix seconds')
+    }
+    a.expiration = seconds
   }
   checkAnnounce(a)
   return a
@@ -165,6 +179,10 @@ const KNOWN_TAGS = new Set([
   'relay',
   'expiration',
 ])
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string')
+}
 
 function counter(tags: Map<string, string>, name: string): bigint {
   const v = tags.get(name)
@@ -189,6 +207,8 @@ function checkAnnounce(a: Kind21000Announce): void {
     ['downloaded', a.downloaded],
     ['left', a.left],
   ] as const) {
+    // A number slipped in by untyped code would serialise as "1.5" or "1e+21".
+    if (typeof v !== 'bigint') throw new AnnounceEventError(`${name} must be a bigint`)
     if (v < 0n || v > MAX_COUNTER) throw new AnnounceEventError(`${name} out of range`)
   }
   if (a.port !== undefined && (!Number.isInteger(a.port) || a.port < 1 || a.port > 65535)) {
@@ -201,10 +221,15 @@ function checkAnnounce(a: Kind21000Announce): void {
     throw new AnnounceEventError(`session must be ${SESSION_HEX_LENGTH} lowercase hex chars`)
   }
   if (a.relay !== undefined) checkRelayUrl(a.relay)
+  if (a.expiration !== undefined && (!Number.isSafeInteger(a.expiration) || a.expiration < 0)) {
+    throw new AnnounceEventError('expiration must be unix seconds')
+  }
 }
 
 function checkRelayUrl(url: string): void {
   if (url.length > MAX_RELAY_URL) throw new AnnounceEventError('relay URL too long')
+  // The URL parser trims spaces and punycodes hosts; what is published must be what was checked.
+  if (!/^[\x21-\x7e]+$/.test(url)) throw new AnnounceEventError('relay URL must be printable ASCII')
   let u: URL
   try {
     u = new URL(url)
@@ -215,7 +240,8 @@ function checkRelayUrl(url: string): void {
     throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
   }
   // A relay URL must never smuggle a tracker passkey or credentials (DESIGN §5a).
-  if (u.username !== '' || u.password !== '' || u.search !== '') {
-    throw new AnnounceEventError('relay URL must not carry credentials or a query')
+  // The raw string is checked too: URL.search and URL.hash are empty for a bare `?` or `#`.
+  if (u.username !== '' || u.password !== '' || url.includes('?') || url.includes('#')) {
+    throw new AnnounceEventError('relay URL must not carry credentials, a query or a fragment')
   }
 }

@@ -1,0 +1,16 @@
+import { defineConfig } from '@playwright/test'
+
+// Real browsers only: Debian's Chromium (Playwright) and Firefox ESR (puppeteer-core),
+// with the built extension in dist/. One worker, because each test owns a browser
+// profile and a relay process and the machine has two cores.
+export default defineConfig({
+  testDir: 'tests/e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: 'test-results/e2e',
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
+  reporter: [['list']],
+})

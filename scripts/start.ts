@@ -1,0 +1,110 @@
+/**
+ * The main job (`npm start`): build the extension for Chrome and Firefox, start
+ * the local relay (embedded SQLite in data/), serve the demo torrent site, and
+ * launch Chromium with the extension on the demo page, which announces to its
+ * tracker like a web torrent client. Every kind 21000 the relay accepts is
+ * printed here. Ctrl+C stops everything.
+ *
+ * With a display, Chromium opens as a window and you use the extension as a
+ * user would. Without one (or with --headless), it runs headless and this
+ * script clicks "generate key" in the welcome tab itself.
+ */
+import { chromium } from '@playwright/test'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
+import WebSocket from 'ws'
+import { startRelayProcess } from './relay-process'
+import { startTrackerSite } from './demo-site'
+
+useWebSocketImplementation(WebSocket)
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const RELAY_PORT = Number(process.env.TSEED_RELAY_PORT ?? 7447)
+const SITE_PORT = Number(process.env.TSEED_DEMO_PORT ?? 8777)
+const headless = process.argv.includes('--headless') || !process.env.DISPLAY
+
+function step(msg: string): void {
+  console.info(`\n▶ ${msg}`)
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}. Run: bash scripts/setup.sh`)
+  }
+  step('building the extension (dist/chrome, dist/firefox)')
+  for (const mode of ['chrome', 'firefox']) {
+    const r = spawnSync('npx', ['vite', 'build', '--mode', mode, '--logLevel', 'warn'], {
+      stdio: 'inherit',
+    })
+    if (r.status !== 0) throw new Error(`vite build --mode ${mode} failed`)
+  }
+
+  step(`starting the relay on 127.0.0.1:${RELAY_PORT} (SQLite: data/relay.sqlite)`)
+  mkdirSync('data', { recursive: true })
+  const relay = await startRelayProcess({ port: RELAY_PORT, dbPath: 'data/relay.sqlite' })
+  console.info(`  relay: ${relay.url}`)
+
+  step(`serving the demo torrent site on 127.0.0.1:${SITE_PORT}`)
+  const site = await startTrackerSite(SITE_PORT)
+  console.info(`  site: ${site.origin}/?demo`)
+
+  const watcher = await Relay.connect(relay.url)
+  watcher.subscribe([{ kinds: [21000] }], {
+    onevent: (e) => {
+      const tag = (n: string): string => e.tags.find((t) => t[0] === n)?.[1] ?? '-'
+      console.info(
+        `  relay accepted kind 21000 from ${e.pubkey.slice(0, 12)}…: i=${tag('i')} up=${tag('uploaded')} down=${tag('downloaded')} left=${tag('left')} event=${tag('event')}`,
+      )
+    },
+  })
+
+  step(`launching Chromium ${headless ? '(headless)' : ''} with the extension`)
+  const ext = resolve('dist/chrome')
+  const context = await chromium.launchPersistentContext(resolve('data/chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless,
+    viewport: null,
+    args: [
+      `--disable-extensions-except=${ext}`,
+      `--load-extension=${ext}`,
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-background-networking',
+      '--disable-component-update',
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ],
+  })
+  let [worker] = context.serviceWorkers()
+  worker ??= await context.waitForEvent('serviceworker')
+  const id = new URL(worker.url()).host
+  const popup = await context.newPage()
+  await popup.goto(`chrome-extension://${id}/src/popup/index.html`)
+  const generate = popup.locator('[data-testid="generate-key"]')
+  if (headless && (await generate.count()) > 0) {
+    await generate.first().click()
+    console.info('  generated a seeding key in the extension (headless mode)')
+  } else if (await generate.count()) {
+    console.info('  the TSEED tab asks for a seeding key: click "Generate" there')
+  }
+  const page = await context.newPage()
+  await page.goto(`${site.origin}/?demo`)
+  console.info('  the demo page announces now and every 15 s; watch the lines below.')
+
+  const stop = async (): Promise<void> => {
+    console.info('\nstopping…')
+    watcher.close()
+    await context.close().catch(() => undefined)
+    await site.close()
+    await relay.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e)
+  process.exit(1)
+})

@@ -1,0 +1,69 @@
+import { nip19 } from 'nostr-tools'
+
+/**
+ * The few things a user does in the popup, written against a minimal page
+ * interface that both Playwright and puppeteer pages satisfy through adapters.
+ */
+export interface PopupDriver {
+  click(selector: string): Promise<void>
+  fill(selector: string, value: string): Promise<void>
+  text(selector: string): Promise<string>
+  count(selector: string): Promise<number>
+  attributes(selector: string, name: string): Promise<string[]>
+}
+
+export const byId = (testId: string): string => `[data-testid="${testId}"]`
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  for (;;) {
+    try {
+      const v = await probe()
+      if (v !== undefined) return v
+    } catch (e) {
+      lastError = e
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Generates a fresh seeding key and returns its hex pubkey as the popup shows it. */
+export async function generateKey(d: PopupDriver): Promise<string> {
+  await waitFor('the generate-key button', async () =>
+    (await d.count(byId('generate-key'))) > 0 ? true : undefined,
+  )
+  await d.click(byId('generate-key'))
+  const npub = await waitFor('an npub in the popup', async () => {
+    const t = (await d.text(byId('npub'))).trim()
+    return t.startsWith('npub1') ? t : undefined
+  })
+  const decoded = nip19.decode(npub)
+  if (decoded.type !== 'npub') throw new Error(`popup shows ${npub}, not an npub`)
+  return decoded.data
+}
+
+/** Replaces the configured relays with exactly `relayUrl`. */
+export async function useOnlyRelay(d: PopupDriver, relayUrl: string): Promise<void> {
+  await d.fill(byId('relay-input'), relayUrl)
+  await d.click(byId('add-relay'))
+  await waitFor(`relay ${relayUrl} listed`, async () =>
+    (await d.attributes(byId('relay-row'), 'data-url')).includes(relayUrl) ? true : undefined,
+  )
+  for (;;) {
+    const others = (await d.attributes(byId('relay-row'), 'data-url')).filter((u) => u !== relayUrl)
+    const first = others[0]
+    if (first === undefined) break
+    await d.click(`${byId('relay-row')}[data-url="${first}"] ${byId('remove-relay')}`)
+    await waitFor(`relay ${first} removed`, async () =>
+      (await d.attributes(byId('relay-row'), 'data-url')).includes(first) ? undefined : true,
+    )
+  }
+}

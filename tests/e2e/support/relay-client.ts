@@ -1,0 +1,56 @@
+import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
+import { verifyEvent, type NostrEvent } from 'nostr-tools/pure'
+import WebSocket from 'ws'
+
+useWebSocketImplementation(WebSocket)
+
+/** Asks the relay for the current swarm of one torrent, as any Nostr client would. */
+export async function fetchAnnounces(relayUrl: string, infoHashHex: string): Promise<NostrEvent[]> {
+  const relay = await Relay.connect(relayUrl)
+  try {
+    return await new Promise<NostrEvent[]>((resolve) => {
+      const events: NostrEvent[] = []
+      const sub = relay.subscribe([{ kinds: [21000], '#i': [infoHashHex] }], {
+        onevent: (e) => events.push(e),
+        oneose: () => {
+          sub.close()
+          resolve(events)
+        },
+      })
+    })
+  } finally {
+    relay.close()
+  }
+}
+
+/** Polls until `predicate` holds for the swarm, or fails with what was last seen. */
+export async function waitForAnnounces(
+  relayUrl: string,
+  infoHashHex: string,
+  predicate: (events: NostrEvent[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<NostrEvent[]> {
+  const deadline = Date.now() + timeoutMs
+  let last: NostrEvent[] = []
+  for (;;) {
+    try {
+      last = await fetchAnnounces(relayUrl, infoHashHex)
+      if (predicate(last)) return last
+    } catch {
+      // The relay may be restarting; keep polling until the deadline.
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for announces; last saw ${JSON.stringify(last)}`)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+export function tagValue(e: NostrEvent, name: string): string | undefined {
+  return e.tags.find((t) => t[0] === name)?.[1]
+}
+
+/** Verifies a signature on a fresh copy, since verifyEvent caches its verdict on the object. */
+export function verifiesFresh(e: NostrEvent): boolean {
+  return verifyEvent(JSON.parse(JSON.stringify(e)) as NostrEvent)
+}
