@@ -1,0 +1,27 @@
+import type { NostrEvent } from 'nostr-tools/core'
+import type { Kind21000Announce } from '../../../src/nostr/kind21000'
+import type { RelayClient } from './client'
+
+/** A policy verdict. A refusal's message goes out verbatim as the OK reason. */
+export type PolicyDecision = { accept: true } | { accept: false; message: string }
+
+/**
+ * Decides whether a valid, signed, current announce is stored and broadcast.
+ * It runs after validation and before storage, once per announce and never
+ * concurrently for the same (pubkey, info hash, session). This is where the
+ * ledger charges downloads and pays uploads; a refusal leaves no trace.
+ *
+ * @example
+ * const policy: AnnouncePolicy = async (ev, announce) =>
+ *   (await balanceOf(ev.pubkey)) >= price(announce)
+ *     ? { accept: true }
+ *     : { accept: false, message: 'blocked: insufficient balance: need 5 TSEED, have 0' }
+ */
+export type AnnouncePolicy = (
+  ev: NostrEvent,
+  announce: Kind21000Announce,
+  client: RelayClient,
+) => Promise<PolicyDecision>
+
+/** The default policy: every valid announce is accepted. */
+export const acceptAllAnnounces: AnnouncePolicy = () => Promise.resolve({ accept: true })

@@ -1,0 +1,410 @@
+import type { NostrEvent } from 'nostr-tools/core'
+import {
+  AnnounceEventError,
+  parseAnnounceEvent,
+  type Kind21000Announce,
+} from '../../../src/nostr/kind21000'
+import { CLIENT_AUTH, TORRENT_ANNOUNCE } from '../../../src/nostr/kinds'
+import {
+  announceKeyString,
+  isNewer,
+  type AnnounceKey,
+  type AnnounceStore,
+  type PutResult,
+  type StoredAnnounce,
+} from '../store/announce-store'
+import { acceptAllAnnounces, type AnnouncePolicy, type PolicyDecision } from './announce-policy'
+import type { RelayClient, RelayLogger } from './client'
+import { checkEventShape, computeEventId, readEventId } from './event-validation'
+import { FilterError, parseFilter, type Filter } from './filters'
+import { KeyedLock } from './keyed-lock'
+import { DEFAULT_ANNOUNCE_TTL_SECONDS, resolveLimits, type RelayLimits } from './limits'
+import { parseFrame, type FrameResult } from './messages'
+import { readExpiration } from './nip40'
+import { TokenBucket } from './rate-limit'
+import { SeenIds } from './seen-ids'
+import { MAX_PENDING, SubscriptionRegistry } from './subscriptions'
+import type { Verifier } from './verifier'
+
+export interface RelayOptions {
+  store: AnnounceStore
+  verifier: Verifier
+  /** Runs between validation and storage of every announce; accepts all by default. */
+  policy?: AnnouncePolicy
+  /** Unix time in milliseconds; injected so tests can move time. */
+  clock?: () => number
+  limits?: Partial<RelayLimits>
+  /** How long an announce stays in the swarm after its `created_at`. */
+  announceTtlSeconds?: number
+  /** Ephemeral ids remembered for duplicate detection, at most. */
+  maxSeenIds?: number
+  logger?: RelayLogger
+}
+
+export const BLOCKED_KIND_MESSAGE =
+  'blocked: this relay accepts only kind 21000 announces and ephemeral events'
+
+const EPHEMERAL_MIN = 20000
+const EPHEMERAL_MAX = 29999
+const DEFAULT_MAX_SEEN_IDS = 100_000
+
+interface ClientState {
+  client: RelayClient
+  bucket: TokenBucket
+}
+
+/**
+ * The transport-free NIP-01 core: it takes raw text frames from connections,
+ * answers through `client.send`, and keeps the swarm of current announces.
+ * It never throws into the transport; unexpected failures become `error:`
+ * replies and a log line.
+ */
+export class Relay {
+  readonly limits: RelayLimits
+  readonly announceTtlSeconds: number
+  readonly store: AnnounceStore
+  private readonly verifier: Verifier
+  private readonly policy: AnnouncePolicy
+  private readonly clock: () => number
+  private readonly logger: RelayLogger
+  private readonly clients = new Map<string, ClientState>()
+  private readonly subs: SubscriptionRegistry
+  private readonly seen: SeenIds
+  private readonly announceLock = new KeyedLock()
+
+  constructor(opts: RelayOptions) {
+    this.limits = resolveLimits(opts.limits)
+    this.announceTtlSeconds = opts.announceTtlSeconds ?? DEFAULT_ANNOUNCE_TTL_SECONDS
+    if (!Number.isSafeInteger(this.announceTtlSeconds) || this.announceTtlSeconds < 1) {
+      throw new RangeError(
+        `announce TTL must be a positive integer, got ${this.announceTtlSeconds}`,
+      )
+    }
+    this.store = opts.store
+    this.verifier = opts.verifier
+    this.policy = opts.policy ?? acceptAllAnnounces
+    this.clock = opts.clock ?? Date.now
+    this.logger = opts.logger ?? console
+    this.subs = new SubscriptionRegistry(this.limits.maxSubscriptions)
+    // An ephemeral event stays acceptable until it is ephemeralMaxAge old, and
+    // it may arrive up to maxFuture early: its id must be remembered that long.
+    const retentionMs = (this.limits.ephemeralMaxAgeSeconds + this.limits.maxFutureSeconds) * 1000
+    this.seen = new SeenIds(opts.maxSeenIds ?? DEFAULT_MAX_SEEN_IDS, retentionMs, this.clock)
+  }
+
+  /**
+   * Handles one text frame from a client. Resolves once every reply to it is
+   * sent; it does not reject.
+   */
+  async handleMessage(client: RelayClient, raw: string): Promise<void> {
+    try {
+      await this.dispatch(this.stateOf(client), raw)
+    } catch (err) {
+      this.logger.error('relay: message handling failed', err)
+      safeSend(client, ['NOTICE', 'error: internal error while handling the message'])
+    }
+  }
+
+  /** Forgets a connection and its subscriptions. */
+  disconnect(client: RelayClient): void {
+    this.clients.delete(client.id)
+    this.subs.closeClient(client.id)
+  }
+
+  /** Removes expired announces from the store; returns how many. */
+  prune(): Promise<number> {
+    return this.store.pruneExpired(this.nowSeconds())
+  }
+
+  /** Live connections and subscriptions, for monitoring. */
+  get stats(): { clients: number; subscriptions: number } {
+    return { clients: this.clients.size, subscriptions: this.subs.size }
+  }
+
+  private stateOf(client: RelayClient): ClientState {
+    let state = this.clients.get(client.id)
+    if (state === undefined) {
+      const { rateLimitBurst, rateLimitPerSecond } = this.limits
+      state = { client, bucket: new TokenBucket(rateLimitBurst, rateLimitPerSecond, this.clock) }
+      this.clients.set(client.id, state)
+    }
+    return state
+  }
+
+  private async dispatch(state: ClientState, raw: string): Promise<void> {
+    const { client } = state
+    const frame = parseFrame(raw, this.limits.maxMessageBytes, this.limits.maxSubIdLength)
+    if (!state.bucket.take()) {
+      this.rateLimited(client, frame)
+      return
+    }
+    if (frame.kind === 'notice') {
+      notice(client, frame.message)
+      return
+    }
+    if (frame.kind === 'reject-event') {
+      ok(client, frame.id, false, frame.reason)
+      return
+    }
+    const msg = frame.message
+    switch (msg.type) {
+      case 'EVENT':
+        return this.handleEvent(client, msg.event)
+      case 'REQ':
+        return this.handleReq(client, msg.subId, msg.filters)
+      case 'CLOSE':
+        this.subs.close(client.id, msg.subId)
+        return
+    }
+  }
+
+  private rateLimited(client: RelayClient, frame: FrameResult): void {
+    const reason = `rate-limited: more than ${this.limits.rateLimitPerSecond} messages per second`
+    if (frame.kind === 'notice') {
+      notice(client, reason)
+      return
+    }
+    if (frame.kind === 'reject-event') {
+      ok(client, frame.id, false, reason)
+      return
+    }
+    const msg = frame.message
+    if (msg.type === 'REQ') {
+      closed(client, msg.subId, reason)
+      return
+    }
+    const id = msg.type === 'EVENT' ? readEventId(msg.event) : undefined
+    if (id !== undefined) {
+      ok(client, id, false, reason)
+      return
+    }
+    notice(client, reason)
+  }
+
+  private async handleEvent(client: RelayClient, value: unknown): Promise<void> {
+    const id = readEventId(value)
+    if (id === undefined) {
+      notice(client, 'invalid: EVENT needs an event object with a 64-char lowercase hex id')
+      return
+    }
+    const verdict = await this.judgeEvent(client, value)
+    ok(client, id, verdict.accepted, verdict.message)
+  }
+
+  /** Decides on one event; an accepted event has been stored and broadcast on return. */
+  private async judgeEvent(client: RelayClient, value: unknown): Promise<Verdict> {
+    const shape = checkEventShape(value, this.limits)
+    if (!shape.ok) return refuse(`invalid: ${shape.reason}`)
+    const ev = shape.event
+    if (computeEventId(ev) !== ev.id) {
+      return refuse('invalid: id is not the sha256 of the serialized event')
+    }
+    const now = this.nowSeconds()
+    const ahead = ev.created_at - now
+    if (ahead > this.limits.maxFutureSeconds) {
+      return refuse(
+        `invalid: created_at is ${ahead} s in the future, limit ${this.limits.maxFutureSeconds} s`,
+      )
+    }
+    const expiration = readExpiration(ev)
+    if (expiration instanceof Error) return refuse(`invalid: ${expiration.message}`)
+    if (expiration !== undefined && expiration <= now) {
+      return refuse(`invalid: event expired at ${expiration} (NIP-40)`)
+    }
+    if (ev.kind === TORRENT_ANNOUNCE) return this.judgeAnnounce(client, ev, now)
+    if (ev.kind === CLIENT_AUTH) {
+      return refuse('invalid: kind 22242 belongs in AUTH, never in EVENT')
+    }
+    if (ev.kind >= EPHEMERAL_MIN && ev.kind <= EPHEMERAL_MAX) return this.judgeEphemeral(ev, now)
+    return refuse(BLOCKED_KIND_MESSAGE)
+  }
+
+  private async judgeEphemeral(ev: NostrEvent, now: number): Promise<Verdict> {
+    const age = now - ev.created_at
+    const maxAge = this.limits.ephemeralMaxAgeSeconds
+    if (age > maxAge) {
+      return refuse(
+        `invalid: created_at is ${age} s old; ephemeral events older than ${maxAge} s are refused`,
+      )
+    }
+    if (this.seen.has(ev.id)) return accept(DUPLICATE)
+    if (!(await this.verifier.verify(ev))) return refuse(BAD_SIGNATURE)
+    // Checked again: the same event may have been verified concurrently.
+    if (this.seen.has(ev.id)) return accept(DUPLICATE)
+    this.seen.add(ev.id)
+    this.broadcast(ev)
+    return accept()
+  }
+
+  private async judgeAnnounce(client: RelayClient, ev: NostrEvent, now: number): Promise<Verdict> {
+    let announce: Kind21000Announce
+    try {
+      announce = parseAnnounceEvent(ev)
+    } catch (err) {
+      if (err instanceof AnnounceEventError) return refuse(`invalid: ${err.message}`)
+      throw err
+    }
+    const ttl = this.announceTtlSeconds
+    const ttlEnd = ev.created_at + ttl
+    if (ttlEnd <= now) {
+      return refuse(
+        `invalid: announce is ${now - ev.created_at} s old, older than the ${ttl} s TTL`,
+      )
+    }
+    const entry: StoredAnnounce = {
+      event: ev,
+      infoHash: announce.infoHash,
+      session: announce.session ?? '',
+      expiresAt: Math.min(ttlEnd, announce.expiration ?? ttlEnd),
+    }
+    const key: AnnounceKey = { pubkey: ev.pubkey, infoHash: entry.infoHash, session: entry.session }
+    // Cheap checks first, so replays cost no signature verification.
+    const early = await this.knownAnnounce(ev, key, now)
+    if (early !== undefined) return accept(early)
+    if (!(await this.verifier.verify(ev))) return refuse(BAD_SIGNATURE)
+
+    return this.announceLock.run(announceKeyString(key), async () => {
+      const t = this.nowSeconds()
+      const known = await this.knownAnnounce(ev, key, t)
+      if (known !== undefined) return accept(known)
+      let decision: PolicyDecision
+      try {
+        decision = await this.policy(ev, announce, client)
+      } catch (err) {
+        this.logger.error('relay: announce policy failed', err)
+        return refuse('error: the announce could not be processed; try again')
+      }
+      if (!decision.accept) return refuse(decision.message)
+      let result: PutResult
+      try {
+        result = await this.store.put(entry, t)
+      } catch (err) {
+        this.logger.error('relay: storing an announce failed', err)
+        return refuse('error: the announce could not be stored; try again')
+      }
+      if (result === 'stale') return accept(NEWER_STORED)
+      // Inside the lock, so subscribers see one session's announces in order.
+      this.broadcast(ev)
+      return accept()
+    })
+  }
+
+  /** The duplicate: reason when this announce, or a newer one of its session, is stored. */
+  private async knownAnnounce(
+    ev: NostrEvent,
+    key: AnnounceKey,
+    now: number,
+  ): Promise<string | undefined> {
+    if (await this.store.hasId(ev.id, now)) return DUPLICATE
+    const current = await this.store.current(key, now)
+    if (current !== undefined && !isNewer(ev, current.event)) return NEWER_STORED
+    return undefined
+  }
+
+  private async handleReq(client: RelayClient, subId: string, raw: unknown[]): Promise<void> {
+    const { maxFilters, maxSubscriptions, defaultLimit } = this.limits
+    if (raw.length > maxFilters) {
+      closed(client, subId, `invalid: ${raw.length} filters, limit ${maxFilters}`)
+      return
+    }
+    let filters: Filter[]
+    try {
+      filters = raw.map((f) => parseFilter(f, this.limits))
+    } catch (err) {
+      if (err instanceof FilterError) {
+        closed(client, subId, `invalid: ${err.message}`)
+        return
+      }
+      throw err
+    }
+    const sub = this.subs.open(client.id, subId, filters)
+    if (sub === undefined) {
+      closed(
+        client,
+        subId,
+        `rate-limited: ${maxSubscriptions} subscriptions are open on this connection; CLOSE one first`,
+      )
+      return
+    }
+    const now = this.nowSeconds()
+    const sent = new Set<string>()
+    try {
+      for (const filter of filters) {
+        if (filter.kinds !== undefined && !filter.kinds.has(TORRENT_ANNOUNCE)) continue
+        const limit = filter.limit ?? defaultLimit
+        if (limit === 0) continue
+        const events = await this.store.query(filter, now, limit)
+        if (!this.subs.isOpen(sub)) return
+        for (const ev of events) {
+          if (sent.has(ev.id)) continue
+          sent.add(ev.id)
+          client.send(['EVENT', subId, ev])
+        }
+      }
+    } catch (err) {
+      this.logger.error('relay: query failed', err)
+      if (!this.subs.isOpen(sub)) return
+      this.subs.close(client.id, subId)
+      closed(client, subId, 'error: could not query stored announces')
+      return
+    }
+    if (!this.subs.isOpen(sub)) return
+    client.send(['EOSE', subId])
+    const pending = sub.pending ?? []
+    sub.pending = null
+    for (const ev of pending) {
+      if (!sent.has(ev.id)) client.send(['EVENT', subId, ev])
+    }
+  }
+
+  private broadcast(ev: NostrEvent): void {
+    for (const sub of this.subs.matching(ev)) {
+      if (sub.pending !== null) {
+        // Bounded so a slow store cannot grow memory without limit; the
+        // dropped events are live ones the client can re-query.
+        if (sub.pending.length < MAX_PENDING) sub.pending.push(ev)
+        continue
+      }
+      const state = this.clients.get(sub.clientId)
+      if (state !== undefined) safeSend(state.client, ['EVENT', sub.id, ev])
+    }
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock() / 1000)
+  }
+}
+
+/** The OK reply to an event. */
+interface Verdict {
+  accepted: boolean
+  message: string
+}
+
+const accept = (message = ''): Verdict => ({ accepted: true, message })
+const refuse = (message: string): Verdict => ({ accepted: false, message })
+
+const DUPLICATE = 'duplicate: already have this event'
+const BAD_SIGNATURE = 'invalid: bad signature'
+const NEWER_STORED = 'duplicate: a newer announce of this session is already stored'
+
+function ok(client: RelayClient, id: string, accepted: boolean, message: string): void {
+  client.send(['OK', id, accepted, message])
+}
+
+function closed(client: RelayClient, subId: string, message: string): void {
+  client.send(['CLOSED', subId, message])
+}
+
+function notice(client: RelayClient, message: string): void {
+  client.send(['NOTICE', message])
+}
+
+/** One subscriber's broken socket must not stop delivery to the others. */
+function safeSend(client: RelayClient, msg: unknown[]): void {
+  try {
+    client.send(msg)
+  } catch {
+    // The transport reports and closes broken connections itself.
+  }
+}

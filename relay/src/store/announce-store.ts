@@ -1,0 +1,63 @@
+import type { NostrEvent } from 'nostr-tools/core'
+import type { Filter } from '../core/filters'
+
+/** An accepted announce with what the store needs to index and expire it. */
+export interface StoredAnnounce {
+  event: NostrEvent
+  infoHash: string
+  /** The announce's `session` tag, or '' when it has none. */
+  session: string
+  /** Unix seconds after which the announce leaves the swarm. */
+  expiresAt: number
+}
+
+/** What identifies "the same client session in the same swarm". */
+export interface AnnounceKey {
+  pubkey: string
+  infoHash: string
+  session: string
+}
+
+export type PutResult = 'stored' | 'stale'
+
+/**
+ * Keeps the latest announce per (pubkey, info hash, session) until it expires.
+ * Expired rows are invisible to every read even before `pruneExpired` removes
+ * them, so pruning is housekeeping, never a correctness step.
+ */
+export interface AnnounceStore {
+  /** True when this exact event is the stored, unexpired announce of its key. */
+  hasId(id: string, now: number): Promise<boolean>
+  /** The unexpired announce stored for a key. */
+  current(key: AnnounceKey, now: number): Promise<StoredAnnounce | undefined>
+  /**
+   * Stores the announce unless an unexpired one for the same key is newer
+   * (`isNewer`), in which case nothing changes and 'stale' comes back.
+   */
+  put(entry: StoredAnnounce, now: number): Promise<PutResult>
+  /** Unexpired announces matching the filter, newest first, at most `limit`. */
+  query(filter: Filter, now: number, limit: number): Promise<NostrEvent[]>
+  /** Deletes expired announces and returns how many went. */
+  pruneExpired(now: number): Promise<number>
+  close(): Promise<void>
+}
+
+/**
+ * NIP-01 replaceable-event order: the later `created_at` wins, and on a tie
+ * the lower id, so every relay keeps the same one.
+ */
+export function isNewer(a: NostrEvent, b: NostrEvent): boolean {
+  if (a.created_at !== b.created_at) return a.created_at > b.created_at
+  return a.id < b.id
+}
+
+/** Newest first, ties by id: the order REQ results go out in. */
+export function compareNewestFirst(a: NostrEvent, b: NostrEvent): number {
+  if (a.created_at !== b.created_at) return b.created_at - a.created_at
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
+
+/** A map key for an AnnounceKey; the NUL separator cannot occur in hex. */
+export function announceKeyString(k: AnnounceKey): string {
+  return `${k.pubkey}\u0000${k.infoHash}\u0000${k.session}`
+}

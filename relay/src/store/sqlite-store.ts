@@ -1,0 +1,224 @@
+import type { Statement as SqliteStatement } from 'better-sqlite3'
+import type { NostrEvent } from 'nostr-tools/core'
+import type { Filter } from '../core/filters'
+import {
+  isNewer,
+  type AnnounceKey,
+  type AnnounceStore,
+  type PutResult,
+  type StoredAnnounce,
+} from './announce-store'
+import { migrate, openDatabase, type Migration, type SqliteDatabase } from './database'
+
+/** Migration component name of the announce tables in schema_migrations. */
+export const ANNOUNCE_STORE_COMPONENT = 'announce-store'
+
+/**
+ * `i` is not in announce_tags: an announce has exactly one `i` tag and it is
+ * the info_hash column, which `#i` queries use directly.
+ */
+export const ANNOUNCE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE announces (
+        id TEXT PRIMARY KEY,
+        pubkey TEXT NOT NULL,
+        info_hash TEXT NOT NULL,
+        session TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        UNIQUE (pubkey, info_hash, session)
+      ) STRICT;
+      CREATE INDEX announces_by_info_hash ON announces (info_hash, created_at);
+      CREATE INDEX announces_by_pubkey ON announces (pubkey, created_at);
+      CREATE INDEX announces_by_created_at ON announces (created_at);
+      CREATE INDEX announces_by_expiry ON announces (expires_at);
+      CREATE TABLE announce_tags (
+        announce_id TEXT NOT NULL REFERENCES announces (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX announce_tags_by_value ON announce_tags (name, value);
+      CREATE INDEX announce_tags_by_announce ON announce_tags (announce_id);
+    `,
+  },
+]
+
+type Statement = SqliteStatement
+
+interface CurrentRow {
+  id: string
+  created_at: number
+  expires_at: number
+  event: string
+}
+
+/**
+ * The announce store on SQLite (better-sqlite3). Construct it on a database
+ * the caller opened to share the file with other components (the ledger);
+ * `SqliteAnnounceStore.open(path)` opens one the store owns and closes.
+ */
+export class SqliteAnnounceStore implements AnnounceStore {
+  private readonly statements = new Map<string, Statement>()
+
+  /**
+   * @param db an open database; migrations run here.
+   * @param ownsDatabase whether `close()` also closes `db`.
+   */
+  constructor(
+    readonly db: SqliteDatabase,
+    private readonly ownsDatabase = false,
+  ) {
+    migrate(db, ANNOUNCE_STORE_COMPONENT, ANNOUNCE_MIGRATIONS)
+  }
+
+  /** Opens (creating if needed) the file at `path` and a store that owns it. */
+  static open(path: string): SqliteAnnounceStore {
+    const db = openDatabase(path)
+    try {
+      return new SqliteAnnounceStore(db, true)
+    } catch (err) {
+      db.close()
+      throw err
+    }
+  }
+
+  hasId(id: string, now: number): Promise<boolean> {
+    const row = this.stmt('SELECT 1 FROM announces WHERE id = ? AND expires_at > ?').get(id, now)
+    return Promise.resolve(row !== undefined)
+  }
+
+  current(key: AnnounceKey, now: number): Promise<StoredAnnounce | undefined> {
+    const row = this.currentRow(key)
+    if (row === undefined || row.expires_at <= now) return Promise.resolve(undefined)
+    return Promise.resolve({
+      event: JSON.parse(row.event) as NostrEvent,
+      infoHash: key.infoHash,
+      session: key.session,
+      expiresAt: row.expires_at,
+    })
+  }
+
+  put(entry: StoredAnnounce, now: number): Promise<PutResult> {
+    const ev = entry.event
+    const result = this.db.transaction((): PutResult => {
+      const old = this.currentRow({ pubkey: ev.pubkey, ...keyOf(entry) })
+      if (old !== undefined) {
+        const oldEvent = { id: old.id, created_at: old.created_at } as NostrEvent
+        if (old.expires_at > now && !isNewer(ev, oldEvent)) return 'stale'
+        this.stmt('DELETE FROM announces WHERE id = ?').run(old.id)
+      }
+      this.stmt(
+        `INSERT INTO announces (id, pubkey, info_hash, session, kind, created_at, expires_at, event)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        ev.id,
+        ev.pubkey,
+        entry.infoHash,
+        entry.session,
+        ev.kind,
+        ev.created_at,
+        entry.expiresAt,
+        JSON.stringify(ev),
+      )
+      const insertTag = this.stmt(
+        'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
+      )
+      for (const [name, value] of indexedTags(ev)) insertTag.run(ev.id, name, value)
+      return 'stored'
+    })()
+    return Promise.resolve(result)
+  }
+
+  query(filter: Filter, now: number, limit: number): Promise<NostrEvent[]> {
+    const where = ['a.expires_at > ?']
+    const params: (string | number)[] = [now]
+    // Lists travel as one JSON parameter: the SQL text stays the same whatever
+    // their length (one cached statement per filter shape) and no list can
+    // overflow SQLite's parameter limit.
+    const inList = (column: string, values: ReadonlySet<string | number>): void => {
+      where.push(`${column} IN (SELECT value FROM json_each(?))`)
+      params.push(JSON.stringify([...values]))
+    }
+    if (filter.ids !== undefined) inList('a.id', filter.ids)
+    if (filter.authors !== undefined) inList('a.pubkey', filter.authors)
+    if (filter.kinds !== undefined) inList('a.kind', filter.kinds)
+    if (filter.since !== undefined) {
+      where.push('a.created_at >= ?')
+      params.push(filter.since)
+    }
+    if (filter.until !== undefined) {
+      where.push('a.created_at <= ?')
+      params.push(filter.until)
+    }
+    for (const [letter, values] of [...filter.tags].sort(([x], [y]) => (x < y ? -1 : 1))) {
+      if (letter === 'i') {
+        inList('a.info_hash', values)
+      } else {
+        where.push(
+          `EXISTS (SELECT 1 FROM announce_tags t WHERE t.announce_id = a.id AND t.name = ?
+             AND t.value IN (SELECT value FROM json_each(?)))`,
+        )
+        params.push(letter, JSON.stringify([...values]))
+      }
+    }
+    params.push(limit)
+    const sql = `SELECT a.event FROM announces a WHERE ${where.join(' AND ')}
+      ORDER BY a.created_at DESC, a.id ASC LIMIT ?`
+    const rows = this.stmt(sql)
+      .pluck()
+      .all(...params) as string[]
+    return Promise.resolve(rows.map((json) => JSON.parse(json) as NostrEvent))
+  }
+
+  pruneExpired(now: number): Promise<number> {
+    return Promise.resolve(
+      this.stmt('DELETE FROM announces WHERE expires_at <= ?').run(now).changes,
+    )
+  }
+
+  close(): Promise<void> {
+    this.statements.clear()
+    if (this.ownsDatabase && this.db.open) this.db.close()
+    return Promise.resolve()
+  }
+
+  private currentRow(key: AnnounceKey): CurrentRow | undefined {
+    return this.stmt(
+      `SELECT id, created_at, expires_at, event FROM announces
+       WHERE pubkey = ? AND info_hash = ? AND session = ?`,
+    ).get(key.pubkey, key.infoHash, key.session) as CurrentRow | undefined
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql)
+    if (s === undefined) {
+      s = this.db.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
+}
+
+function keyOf(entry: StoredAnnounce): Omit<AnnounceKey, 'pubkey'> {
+  return { infoHash: entry.infoHash, session: entry.session }
+}
+
+/** First values of single-letter tags other than `i`, without repeats. */
+function indexedTags(ev: NostrEvent): [string, string][] {
+  const seen = new Set<string>()
+  const out: [string, string][] = []
+  for (const [name, value] of ev.tags) {
+    if (name === undefined || value === undefined || name === 'i' || !/^[a-zA-Z]$/.test(name)) {
+      continue
+    }
+    const k = `${name}\u0000${value}`
+    if (seen.has(k)) continue
+    seen.add(k)
+    out.push([name, value])
+  }
+  return out
+}
