@@ -252,7 +252,8 @@ function checkPayload(event: NostrEvent, body: Uint8Array | undefined): void {
   const payloads = event.tags.filter((t) => t[0] === 'payload').map((t) => t[1])
   const hasBody = body !== undefined && body.length > 0
   if (payloads.length === 0) {
-    if (hasBody) throw new Nip98Error('payload', 'request has a body but the auth event has no payload tag')
+    if (hasBody)
+      throw new Nip98Error('payload', 'request has a body but the auth event has no payload tag')
     return
   }
   const expected = payloadHash(body ?? new Uint8Array(0))
