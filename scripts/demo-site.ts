@@ -47,7 +47,7 @@ kind 21000 Nostr event and publishes it to your TSEED relays. Open the TSEED pop
 
 const TRACKER_REPLY = 'd8:completei0e10:incompletei1e8:intervali1800e5:peers0:e'
 
-export async function startTrackerSite(port = 0): Promise<TrackerSite> {
+export async function startTrackerSite(listenPort = 0): Promise<TrackerSite> {
   const announces: string[] = []
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/'
@@ -65,7 +65,7 @@ export async function startTrackerSite(port = 0): Promise<TrackerSite> {
     res.writeHead(404)
     res.end()
   })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -73,7 +73,9 @@ export async function startTrackerSite(port = 0): Promise<TrackerSite> {
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }
 }

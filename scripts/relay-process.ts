@@ -67,7 +67,9 @@ function waitForUrl(child: ChildProcess): Promise<string> {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
-    child.once('exit', () => resolve())
+    child.once('exit', () => {
+      resolve()
+    })
     child.kill('SIGTERM')
     setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
   })

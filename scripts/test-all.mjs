@@ -15,7 +15,10 @@ const stages = [
   { name: 'prettier', cmd: ['npx', 'prettier', '--check', '.'] },
   { name: 'unit and integration (vitest)', run: vitest },
   { name: 'build chrome', cmd: ['npx', 'vite', 'build', '--mode', 'chrome', '--logLevel', 'warn'] },
-  { name: 'build firefox', cmd: ['npx', 'vite', 'build', '--mode', 'firefox', '--logLevel', 'warn'] },
+  {
+    name: 'build firefox',
+    cmd: ['npx', 'vite', 'build', '--mode', 'firefox', '--logLevel', 'warn'],
+  },
   { name: 'web-ext lint', run: webExtLint },
   { name: 'e2e (playwright: chromium, firefox)', run: playwright },
 ]
@@ -36,7 +39,14 @@ function capture(cmd) {
 function vitest() {
   const out = `${RESULTS}/vitest.json`
   rmSync(out, { force: true })
-  const ok = sh(['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`])
+  const ok = sh([
+    'npx',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ])
   if (!existsSync(out)) return { passed: 0, failed: 1, note: 'vitest wrote no report' }
   const r = JSON.parse(readFileSync(out, 'utf8'))
   const failed = r.numFailedTests + (ok || r.numFailedTests > 0 ? 0 : 1)
@@ -53,7 +63,9 @@ function webExtLint() {
     console.error(r.stdout, r.stderr)
     return { passed: 0, failed: 1, note: 'web-ext lint gave no JSON' }
   }
-  const docs = existsSync('docs/web-ext-lint.md') ? readFileSync('docs/web-ext-lint.md', 'utf8') : ''
+  const docs = existsSync('docs/web-ext-lint.md')
+    ? readFileSync('docs/web-ext-lint.md', 'utf8')
+    : ''
   const unexplained = report.warnings.filter((w) => !docs.includes(w.code))
   for (const e of report.errors) console.error(`  error ${e.code}: ${e.message} (${e.file ?? ''})`)
   for (const w of report.warnings) {
@@ -90,7 +102,9 @@ for (const stage of stages) {
   failed += res.failed
   skipped += res.skipped ?? 0
   const secs = ((Date.now() - t0) / 1000).toFixed(1)
-  rows.push(`${res.failed ? 'FAIL' : 'ok  '} ${stage.name}: ${res.passed} passed, ${res.failed} failed (${secs}s)${res.note ? ` - ${res.note}` : ''}`)
+  rows.push(
+    `${res.failed ? 'FAIL' : 'ok  '} ${stage.name}: ${res.passed} passed, ${res.failed} failed (${secs}s)${res.note ? ` - ${res.note}` : ''}`,
+  )
 }
 
 console.info('\n=== summary')

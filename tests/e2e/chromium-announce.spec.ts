@@ -40,7 +40,14 @@ test('a page announce reaches the relay as a signed kind 21000 and the popup sho
   await page.goto(site.origin)
   const status = await page.evaluate(
     (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
-    announceQuery({ infoHash: hash.bytes, uploaded, downloaded, left, event: 'started', port: 51413 }),
+    announceQuery({
+      infoHash: hash.bytes,
+      uploaded,
+      downloaded,
+      left,
+      event: 'started',
+      port: 51413,
+    }),
   )
   expect(status).toBe(200)
 

@@ -43,7 +43,13 @@ test('Firefox: a page announce reaches the relay as a signed kind 21000', async 
     await page.goto(site.origin)
     await page.evaluate(
       (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
-      announceQuery({ infoHash: hash.bytes, uploaded: 42n, downloaded: 7n, left: 1000n, event: 'started' }),
+      announceQuery({
+        infoHash: hash.bytes,
+        uploaded: 42n,
+        downloaded: 7n,
+        left: 1000n,
+        event: 'started',
+      }),
     )
     const events = await waitForAnnounces(relay.url, hash.hex, (es) => es.length > 0)
     const ev = events[0]!
@@ -62,7 +68,7 @@ test('Firefox: a page announce reaches the relay as a signed kind 21000', async 
           (e) => e.textContent,
         )
         .catch(() => '')
-      return text?.startsWith('OK') ? true : undefined
+      return text.startsWith('OK') ? true : undefined
     })
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/popup-firefox.png', fullPage: true })

@@ -8,6 +8,8 @@ export function playwrightDriver(page: Page): PopupDriver {
     text: async (sel) => (await page.locator(sel).first().textContent()) ?? '',
     count: (sel) => page.locator(sel).count(),
     attributes: async (sel, name) =>
-      (await page.locator(sel).evaluateAll((els, n) => els.map((e) => e.getAttribute(n) ?? ''), name)),
+      await page
+        .locator(sel)
+        .evaluateAll((els, n) => els.map((e) => e.getAttribute(n) ?? ''), name),
   }
 }

@@ -29,7 +29,9 @@ export async function waitFor<T>(
       lastError = e
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
+      throw new Error(
+        `timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+      )
     }
     await new Promise((r) => setTimeout(r, 200))
   }

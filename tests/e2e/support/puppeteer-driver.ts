@@ -9,7 +9,7 @@ export function puppeteerDriver(page: Page): PopupDriver {
     fill: async (sel, value) => {
       await page.locator(sel).fill(value)
     },
-    text: async (sel) => (await page.$eval(sel, (e) => e.textContent)) ?? '',
+    text: (sel) => page.$eval(sel, (e) => e.textContent),
     count: async (sel) => (await page.$$(sel)).length,
     attributes: (sel, name) =>
       page.$$eval(sel, (els, n) => els.map((e) => e.getAttribute(n) ?? ''), name),
