@@ -18,7 +18,9 @@ const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 async function welcomeTab(browser: Browser): Promise<Page> {
   return waitFor('the extension welcome tab', async () => {
     for (const p of await browser.pages()) {
-      if (p.url().startsWith('moz-extension://')) return p
+      // The BiDi page URL can stay about:blank for extension tabs; ask the page itself.
+      const href = await p.evaluate(() => location.href).catch(() => '')
+      if (href.startsWith('moz-extension://')) return p
     }
     return undefined
   })

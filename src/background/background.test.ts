@@ -1,0 +1,174 @@
+import 'fake-indexeddb/auto'
+import { AbstractRelay } from 'nostr-tools/abstract-relay'
+import { verifyEvent } from 'nostr-tools/pure'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createBackground } from './background'
+import type { AlarmsLike } from './drain-scheduler'
+import type { StateView } from './messages'
+import { openOutboxDb, type OutboxDb } from './outbox-db'
+import { createMemoryStorageArea } from './storage-item'
+import { startFakeNostrRelay, type FakeNostrRelay } from './testing/fake-nostr-relay'
+
+const BASE = 'chrome-extension://ourid/'
+const POPUP = { id: 'ourid', url: BASE + 'src/popup/index.html' }
+const SITE = { initiator: 'http://127.0.0.1:8080' }
+
+let n = 0
+const dbs: OutboxDb[] = []
+const relays: FakeNostrRelay[] = []
+const timers = new Set<ReturnType<typeof setTimeout>>()
+afterEach(async () => {
+  for (const t of timers) clearTimeout(t)
+  timers.clear()
+  for (const db of dbs.splice(0)) db.close()
+  for (const r of relays.splice(0)) await r.stop()
+})
+
+const noAlarms: AlarmsLike = {
+  create: () => undefined,
+  get: () => Promise.resolve(undefined),
+  clear: () => Promise.resolve(true),
+}
+
+function announceUrl(hashByte: string, uploaded: number): string {
+  return (
+    `http://127.0.0.1:8080/announce?info_hash=${`%${hashByte}`.repeat(20)}` +
+    `&peer_id=-WW0001-abcdefghijkl&port=6881&uploaded=${uploaded}&downloaded=0&left=5&event=started`
+  )
+}
+
+async function setup(
+  sessionArea = createMemoryStorageArea(),
+  localArea = createMemoryStorageArea(),
+  dbName = `background-test-${++n}`,
+) {
+  const warnings: string[] = []
+  const bg = createBackground({
+    runtimeId: 'ourid',
+    extensionBase: BASE,
+    localArea,
+    sessionArea,
+    openDb: async () => {
+      const db = await openOutboxDb(dbName)
+      dbs.push(db)
+      return db
+    },
+    relayFactory: (url) =>
+      new AbstractRelay(url, {
+        verifyEvent,
+        websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket,
+      }),
+    alarms: noAlarms,
+    now: () => Date.now(),
+    random: () => 0.5,
+    randomBytes: (k) => new Uint8Array(k).fill(7),
+    setTimer: (fn, ms) => {
+      const t = setTimeout(fn, ms)
+      timers.add(t)
+      return t
+    },
+    clearTimer: (t) => {
+      clearTimeout(t as ReturnType<typeof setTimeout>)
+    },
+    warn: (m) => warnings.push(m),
+  })
+  await bg.start()
+  const call = async <T>(type: string, params?: unknown): Promise<T> => {
+    const reply = await bg.onMessage({ type, params }, POPUP)
+    if (!reply.ok) throw new Error(reply.error)
+    return reply.data as T
+  }
+  return { bg, call, localArea, sessionArea, warnings, dbName }
+}
+
+const until = async (what: string, cond: () => Promise<boolean> | boolean): Promise<void> => {
+  for (let i = 0; i < 300; i++) {
+    if (await cond()) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+describe('createBackground', () => {
+  it('queues announces without a key and publishes them, signed, once a key exists', async () => {
+    const relay = await startFakeNostrRelay()
+    relays.push(relay)
+    const { bg, call, localArea } = await setup()
+    await call('setRelays', { relays: [relay.url] })
+
+    bg.onRequest({ url: announceUrl('11', 100), ...SITE })
+    bg.onRequest({ url: announceUrl('11', 100), ...SITE }) // the IPv6 copy of the same announce
+    await until(
+      'the announce is queued',
+      async () => (await call<StateView>('getState')).pendingCount === 1,
+    )
+    let state = await call<StateView>('getState')
+    expect(state.waitingForKey).toBe(true)
+    expect(state.announces).toHaveLength(1)
+    expect(state.announces[0]?.results).toEqual([
+      { relay: relay.url, result: { state: 'pending' } },
+    ])
+    expect(relay.received).toEqual([])
+
+    const { pubkey } = await call<{ pubkey: string }>('generateKey')
+    await until('the relay got the event', () => relay.received.length === 1)
+    const ev = relay.received[0]!
+    expect(ev.pubkey).toBe(pubkey)
+    expect(verifyEvent(JSON.parse(JSON.stringify(ev)) as typeof ev)).toBe(true)
+    expect(ev.tags).toContainEqual(['i', '11'.repeat(20)])
+    expect(ev.tags).toContainEqual(['uploaded', '100'])
+    expect(JSON.stringify(ev)).not.toContain('8080')
+
+    await until('the popup sees the OK', async () => {
+      state = await call<StateView>('getState')
+      return state.announces[0]?.results[0]?.result.state === 'ok'
+    })
+    expect(state.pendingCount).toBe(0)
+    expect(state.relays).toEqual([{ url: relay.url, state: 'connected' }])
+    expect(state.announces[0]?.site).toBe('127.0.0.1:8080')
+    // The secret key never reaches storage.local.
+    const sk = JSON.stringify(localArea.dump())
+    expect(sk).not.toMatch(/secretKey/)
+  })
+
+  it('keeps queued announces and the key across a worker restart, then delivers them', async () => {
+    const relay = await startFakeNostrRelay()
+    relays.push(relay)
+    const session = createMemoryStorageArea()
+    const first = await setup(session)
+    await first.call('setRelays', { relays: [relay.url] })
+    relay.reply = () => [false, 'error: not now']
+    const { pubkey } = await first.call<{ pubkey: string }>('generateKey')
+    first.bg.onRequest({ url: announceUrl('22', 1), ...SITE })
+    await until('a first refusal', () => relay.received.length === 1)
+
+    // A new worker: same storage, same database, fresh memory. Its start drains the outbox.
+    relay.reply = () => [true, '']
+    const second = await setup(session, first.localArea, first.dbName)
+    await until('the retry', () => relay.received.length === 2)
+    expect(relay.received[1]?.pubkey).toBe(pubkey)
+    expect(relay.received[1]?.id).toBe(relay.received[0]?.id)
+    const state = await second.call<StateView>('getState')
+    expect(state.pubkey).toBe(pubkey)
+    expect(state.announces[0]?.results[0]?.result.state).toBe('ok')
+  })
+
+  it('shows a malformed announce in the activity log and refuses callers that are not its pages', async () => {
+    const { bg, call } = await setup()
+    bg.onRequest({
+      url: 'http://t.example/pk/SECRET/announce?info_hash=%12&peer_id=x&uploaded=1&downloaded=1&left=1',
+    })
+    const state = await call<StateView>('getState')
+    expect(state.activity).toEqual([
+      expect.objectContaining({ host: 't.example', reason: 'info_hash must be 20 bytes, got 1' }),
+    ])
+    expect(JSON.stringify(state)).not.toContain('SECRET')
+    expect(
+      await bg.onMessage({ type: 'getState' }, { id: 'ourid', url: 'https://evil.example/' }),
+    ).toEqual({
+      ok: false,
+      error: 'not allowed',
+    })
+  })
+})

@@ -1,0 +1,255 @@
+import type { NostrEvent } from 'nostr-tools/core'
+import type { Kind21000Announce } from '../nostr/kind21000'
+import type { OutboxDb, OutboxRecord, StoredAnnounce } from './outbox-db'
+import { isOpen, isUnfinished, type RelayResult, type RelayResults } from './relay-result'
+
+/** One queued or published announce. */
+export interface OutboxEntry {
+  id: number
+  announce: Kind21000Announce
+  site: string
+  trackerHost: string
+  seenAt: number
+  signed?: { event: NostrEvent; signedAt: number }
+  /** Keyed by relay URL. */
+  results: RelayResults
+}
+
+export type NewOutboxEntry = Omit<OutboxEntry, 'id' | 'results' | 'signed'>
+
+/** Finished entries kept for the activity view; older ones are pruned. */
+export const KEEP_FINISHED = 500
+
+export interface Outbox {
+  /**
+   * Queues an announce for `relays` and supersedes what is still unfinished
+   * of older announces of the same torrent session (see RelayResult).
+   */
+  add(entry: NewOutboxEntry, relays: readonly string[]): Promise<OutboxEntry>
+  get(id: number): Promise<OutboxEntry | undefined>
+  /** Entries with an unfinished relay (or no relay at all), oldest first. */
+  listOpen(): Promise<OutboxEntry[]>
+  /** The newest entries, newest first. */
+  recent(limit: number): Promise<OutboxEntry[]>
+  countOpen(): Promise<number>
+  /**
+   * Read-modify-write of one entry in a single transaction. `change` must be
+   * synchronous (an IndexedDB transaction ends at the first foreign await);
+   * returning undefined leaves the entry as it is.
+   */
+  update(
+    id: number,
+    change: (e: OutboxEntry) => OutboxEntry | undefined,
+  ): Promise<OutboxEntry | undefined>
+  /** Deletes the oldest finished entries beyond `keep`; returns how many went. */
+  prune(keep?: number): Promise<number>
+  /** Final refusals whose message matches, e.g. {@link isInsufficientBalance}. */
+  findRefused(match: (message: string) => boolean): Promise<{ entry: OutboxEntry; relay: string }[]>
+  /** Puts one relay of one entry back in the queue (after a top-up). */
+  requeue(id: number, relay: string): Promise<boolean>
+}
+
+/** Thrown when a stored record cannot be read back; the record is skipped, not lost. */
+export class OutboxRecordError extends Error {
+  override name = 'OutboxRecordError'
+}
+
+/**
+ * The IndexedDB outbox. Everything the publisher needs to resume after the
+ * service worker is killed lives here, never in module state.
+ */
+export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.warn): Outbox {
+  const decodeAll = (records: OutboxRecord[]): OutboxEntry[] => {
+    const out: OutboxEntry[] = []
+    for (const r of records) {
+      try {
+        out.push(fromRecord(r))
+      } catch (e) {
+        warn(`tseed: skipping outbox record ${r.id ?? '?'}: ${(e as Error).message}`)
+      }
+    }
+    return out
+  }
+
+  const update: Outbox['update'] = async (id, change) => {
+    const tx = db.transaction('outbox', 'readwrite')
+    const r = await tx.store.get(id)
+    if (r === undefined) {
+      await tx.done
+      return undefined
+    }
+    const next = change(fromRecord(r))
+    if (next !== undefined) await tx.store.put(toRecord({ ...next, id }))
+    await tx.done
+    return next
+  }
+
+  return {
+    async add(entry, relays) {
+      const results: RelayResults = {}
+      for (const url of relays) results[url] = { state: 'pending' }
+      const tx = db.transaction('outbox', 'readwrite')
+      const session = entry.announce.session
+      if (session !== undefined) {
+        let cursor = await tx.store.index('open').openCursor(1)
+        while (cursor) {
+          const r = cursor.value
+          if (r.announce.infoHash === entry.announce.infoHash && r.announce.session === session) {
+            const next = supersede(r.results, entry.seenAt)
+            await cursor.update({ ...r, results: next, open: isOpen(next) ? 1 : 0 })
+          }
+          cursor = await cursor.continue()
+        }
+      }
+      const record = toRecord({ ...entry, id: 0, results })
+      delete record.id
+      const id = await tx.store.add(record)
+      await tx.done
+      return { ...entry, id, results }
+    },
+
+    async get(id) {
+      const r = await db.get('outbox', id)
+      return r === undefined ? undefined : decodeAll([r])[0]
+    },
+
+    async listOpen() {
+      const records = await db.getAllFromIndex('outbox', 'open', 1)
+      return decodeAll(records).sort((a, b) => a.id - b.id)
+    },
+
+    async recent(limit) {
+      const records: OutboxRecord[] = []
+      let cursor = await db.transaction('outbox').store.openCursor(null, 'prev')
+      while (cursor && records.length < limit) {
+        records.push(cursor.value)
+        cursor = await cursor.continue()
+      }
+      return decodeAll(records)
+    },
+
+    countOpen: () => db.countFromIndex('outbox', 'open', 1),
+
+    update,
+
+    async prune(keep = KEEP_FINISHED) {
+      const tx = db.transaction('outbox', 'readwrite')
+      const finished = await tx.store.index('open').count(0)
+      let excess = finished - keep
+      let deleted = 0
+      // Index order within one key is primary-key order, so this walks oldest first.
+      let cursor = excess > 0 ? await tx.store.index('open').openCursor(0) : null
+      while (cursor && excess > 0) {
+        await cursor.delete()
+        deleted++
+        excess--
+        cursor = await cursor.continue()
+      }
+      await tx.done
+      return deleted
+    },
+
+    async findRefused(match) {
+      const records = await db.getAllFromIndex('outbox', 'open', 0)
+      const found: { entry: OutboxEntry; relay: string }[] = []
+      for (const entry of decodeAll(records)) {
+        for (const [relay, r] of Object.entries(entry.results)) {
+          if (r.state === 'refused' && match(r.message)) found.push({ entry, relay })
+        }
+      }
+      return found
+    },
+
+    async requeue(id, relay) {
+      let done = false
+      await update(id, (e) => {
+        const r = e.results[relay]
+        if (r?.state !== 'refused') return undefined
+        done = true
+        return { ...e, results: { ...e.results, [relay]: { state: 'pending' } } }
+      })
+      return done
+    },
+  }
+}
+
+function supersede(results: RelayResults, at: number): RelayResults {
+  const next: RelayResults = {}
+  for (const [url, r] of Object.entries(results)) {
+    next[url] = isUnfinished(r) ? { state: 'superseded', at } : r
+  }
+  return next
+}
+
+/** @internal exported for tests */
+export function toRecord(e: OutboxEntry): OutboxRecord {
+  const a = e.announce
+  const announce: StoredAnnounce = {
+    infoHash: a.infoHash,
+    uploaded: a.uploaded.toString(),
+    downloaded: a.downloaded.toString(),
+    left: a.left.toString(),
+  }
+  if (a.port !== undefined) announce.port = a.port
+  if (a.relay !== undefined) announce.relay = a.relay
+  if (a.event !== undefined) announce.event = a.event
+  if (a.session !== undefined) announce.session = a.session
+  if (a.expiration !== undefined) announce.expiration = a.expiration
+  const record: OutboxRecord = {
+    id: e.id,
+    announce,
+    site: e.site,
+    trackerHost: e.trackerHost,
+    seenAt: e.seenAt,
+    results: e.results,
+    open: isOpen(e.results) ? 1 : 0,
+  }
+  if (e.signed !== undefined) record.signed = e.signed
+  return record
+}
+
+const DIGITS = /^[0-9]{1,20}$/
+
+/** @internal exported for tests */
+export function fromRecord(r: OutboxRecord): OutboxEntry {
+  if (r.id === undefined) throw new OutboxRecordError('record has no id')
+  const s = r.announce
+  const counter = (name: 'uploaded' | 'downloaded' | 'left'): bigint => {
+    const v = s[name]
+    if (typeof v !== 'string' || !DIGITS.test(v)) {
+      throw new OutboxRecordError(`${name} is not a decimal string`)
+    }
+    return BigInt(v)
+  }
+  const announce: Kind21000Announce = {
+    infoHash: s.infoHash,
+    uploaded: counter('uploaded'),
+    downloaded: counter('downloaded'),
+    left: counter('left'),
+  }
+  if (s.port !== undefined) announce.port = s.port
+  if (s.relay !== undefined) announce.relay = s.relay
+  if (s.event !== undefined) announce.event = s.event
+  if (s.session !== undefined) announce.session = s.session
+  if (s.expiration !== undefined) announce.expiration = s.expiration
+  const entry: OutboxEntry = {
+    id: r.id,
+    announce,
+    site: r.site,
+    trackerHost: r.trackerHost,
+    seenAt: r.seenAt,
+    results: r.results,
+  }
+  if (r.signed !== undefined) entry.signed = r.signed
+  return entry
+}
+
+/** Sets one relay's result, unless a newer announce superseded it meanwhile and this is not a delivery. */
+export function withResult(e: OutboxEntry, relay: string, result: RelayResult): OutboxEntry {
+  const current = e.results[relay]
+  // A relay removed while the attempt was in flight stays removed.
+  if (current === undefined) return e
+  // A delivery is a fact worth recording even after supersession; a failure is not.
+  if (current.state === 'superseded' && result.state !== 'ok') return e
+  return { ...e, results: { ...e.results, [relay]: result } }
+}

@@ -1,0 +1,41 @@
+import type { Send } from './client'
+
+export interface ActionUi {
+  setError: (message: string | null) => void
+  /** Re-reads the state after a change, so the popup does not wait for the next poll. */
+  refresh: () => Promise<void>
+}
+
+/** What the user can do in the popup; each resolves to true when it worked. */
+export interface Actions {
+  generateKey: () => Promise<boolean>
+  importKey: (key: string) => Promise<boolean>
+  addRelay: (url: string) => Promise<boolean>
+  removeRelay: (url: string) => Promise<boolean>
+  retryNow: () => Promise<boolean>
+}
+
+/**
+ * Runs popup actions against the background: a failure becomes the one
+ * error line at the top of the popup, a success clears it.
+ */
+export function createActions(send: Send, ui: ActionUi): Actions {
+  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await fn()
+    } catch (e) {
+      ui.setError(e instanceof Error ? e.message : String(e))
+      return false
+    }
+    ui.setError(null)
+    await ui.refresh()
+    return true
+  }
+  return {
+    generateKey: () => run(() => send('generateKey')),
+    importKey: (key) => run(() => send('importKey', { key })),
+    addRelay: (url) => run(() => send('addRelay', { url })),
+    removeRelay: (url) => run(() => send('removeRelay', { url })),
+    retryNow: () => run(() => send('retryNow')),
+  }
+}

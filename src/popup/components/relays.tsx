@@ -1,0 +1,65 @@
+import type { RelayView } from '../../background/messages'
+import { relayStateText } from '../format'
+import { submitField } from './form'
+
+export interface RelaysProps {
+  relays: RelayView[]
+  onAdd: (url: string) => Promise<boolean>
+  onRemove: (url: string) => void
+}
+
+/** The TSEED relays announces go to, each with its live connection state. */
+export function RelaysSection(p: RelaysProps) {
+  return (
+    <section class="card" aria-labelledby="relays-title">
+      <h2 id="relays-title">TSEED relays</h2>
+      {p.relays.length === 0 ? (
+        <p class="muted">No relay: announces wait until you add one.</p>
+      ) : (
+        <ul class="list">
+          {p.relays.map((r) => (
+            <RelayRow key={r.url} relay={r} onRemove={p.onRemove} />
+          ))}
+        </ul>
+      )}
+      <form class="row" onSubmit={submitField('url', p.onAdd)}>
+        <input
+          data-testid="relay-input"
+          name="url"
+          type="text"
+          inputMode="url"
+          autocomplete="off"
+          spellcheck={false}
+          placeholder="wss://relay.example"
+          aria-label="Relay URL"
+        />
+        <button type="submit" data-testid="add-relay">
+          Add
+        </button>
+      </form>
+    </section>
+  )
+}
+
+function RelayRow(p: { relay: RelayView; onRemove: (url: string) => void }) {
+  const r = p.relay
+  return (
+    <li class="relay" data-testid="relay-row" data-url={r.url}>
+      <span class="relay-url">{r.url}</span>
+      <span data-testid="relay-state" class={`state state-${r.state}`} title={r.error}>
+        {relayStateText(r.state, r.error)}
+      </span>
+      <button
+        type="button"
+        class="link"
+        data-testid="remove-relay"
+        aria-label={`Remove ${r.url}`}
+        onClick={() => {
+          p.onRemove(r.url)
+        }}
+      >
+        Remove
+      </button>
+    </li>
+  )
+}

@@ -1,0 +1,12 @@
+/** Test support: drives the popup's one-field form handlers without a DOM. */
+/** What a submit handler sees from a one-field form. */
+export function submit(handler: unknown, value: string) {
+  const input = { value }
+  let prevented = false
+  ;(handler as (e: unknown) => void)({
+    preventDefault: () => (prevented = true),
+    currentTarget: { elements: { namedItem: () => input } },
+  })
+  return { input, prevented: () => prevented }
+}
+export const flush = () => new Promise((r) => setTimeout(r, 0))
