@@ -19,6 +19,14 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error', 'info'] }],
+      // Untrusted text (relay messages, hosts) must render as text nodes; see docs/web-ext-lint.md.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+          message: 'Render text, never HTML: dangerouslySetInnerHTML is forbidden.',
+        },
+      ],
     },
   },
   {
