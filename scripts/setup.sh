@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks: the browsers and torrent clients the
+# Installs what a fresh Debian machine lacks: the two browsers the end-to-end
 # tests drive, then the exact npm dependency tree. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 
-APT_PACKAGES=(chromium firefox-esr transmission-cli)
+APT_PACKAGES=(chromium firefox-esr)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

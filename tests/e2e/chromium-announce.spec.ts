@@ -3,16 +3,21 @@ import { mkdirSync } from 'node:fs'
 import { startRelayProcess, type RelayProcess } from '../../scripts/relay-process'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup, type ExtensionBrowser } from './support/chromium'
-import { generateKey, useOnlyRelay } from './support/popup-actions'
+import { importKey, useOnlyRelay } from './support/popup-actions'
+import { topUp } from './support/funding'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
 import { trickyInfoHash } from './support/fixtures'
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
+import { nip19 } from 'nostr-tools'
 
 let relay: RelayProcess
 let site: TrackerSite
 let browser: ExtensionBrowser
 let popup: Page
-let pubkey: string
+// The test imports a key it knows, so it can top the account up through the relay's API.
+const secretKey = generateSecretKey()
+const pubkey = getPublicKey(secretKey)
 
 test.describe.configure({ mode: 'serial' })
 
@@ -21,7 +26,7 @@ test.beforeAll(async () => {
   site = await startTrackerSite()
   browser = await launchChromiumWithExtension()
   popup = await openPopup(browser)
-  pubkey = await generateKey(playwrightDriver(popup))
+  await importKey(playwrightDriver(popup), nip19.nsecEncode(secretKey), nip19.npubEncode(pubkey))
   await useOnlyRelay(playwrightDriver(popup), relay.url)
 })
 
@@ -31,15 +36,38 @@ test.afterAll(async () => {
   await relay.stop()
 })
 
+async function announceFrom(page: Page, query: string): Promise<number> {
+  return page.evaluate(
+    (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
+    query,
+  )
+}
+
+test('an unfunded download is refused with the exact message and shown in the popup', async () => {
+  const hash = trickyInfoHash()
+  const page = await browser.context.newPage()
+  await page.goto(site.origin)
+  await announceFrom(
+    page,
+    announceQuery({ infoHash: hash.bytes, uploaded: 0n, downloaded: 5_000_000n, left: 1n }),
+  )
+  const result = popup
+    .locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
+    .locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)
+  await expect(result).toHaveText('blocked: insufficient balance: need 5 TSEED, have 0')
+  await page.close()
+})
+
 test('a page announce reaches the relay as a signed kind 21000 and the popup shows the OK', async () => {
+  await topUp(relay.url, secretKey, 1_000n)
   const hash = trickyInfoHash()
   const uploaded = 9007199254740993n // 2^53 + 1: only exact with BigInt end to end
   const downloaded = 123456789n
   const left = 987654321n
   const page = await browser.context.newPage()
   await page.goto(site.origin)
-  const status = await page.evaluate(
-    (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
+  const status = await announceFrom(
+    page,
     announceQuery({
       infoHash: hash.bytes,
       uploaded,
@@ -82,13 +110,10 @@ test('a malformed announce is ignored and the pipeline keeps working', async () 
   const page = await browser.context.newPage()
   await page.goto(site.origin)
   const bad = 'info_hash=%12%34%56&peer_id=-WW0001-abcdefghijkl&uploaded=1&downloaded=2&left=3'
-  await page.evaluate(
-    (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
-    bad,
-  )
+  await announceFrom(page, bad)
   const hash = trickyInfoHash()
-  await page.evaluate(
-    (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
+  await announceFrom(
+    page,
     announceQuery({ infoHash: hash.bytes, uploaded: 1n, downloaded: 2n, left: 3n }),
   )
   const events = await waitForAnnounces(relay.url, hash.hex, (es) => es.length > 0)
@@ -101,12 +126,7 @@ test('the same announce made twice in a row is published once', async () => {
   await page.goto(site.origin)
   const hash = trickyInfoHash()
   const q = announceQuery({ infoHash: hash.bytes, uploaded: 5n, downloaded: 6n, left: 7n })
-  for (let i = 0; i < 2; i++) {
-    await page.evaluate(
-      (query) => (window as unknown as { announce(q: string): Promise<number> }).announce(query),
-      q,
-    )
-  }
+  for (let i = 0; i < 2; i++) await announceFrom(page, q)
   await waitForAnnounces(relay.url, hash.hex, (es) => es.length > 0)
   const rows = popup.locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
   await expect(rows).toHaveCount(1)

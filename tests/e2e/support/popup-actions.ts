@@ -69,3 +69,15 @@ export async function useOnlyRelay(d: PopupDriver, relayUrl: string): Promise<vo
     )
   }
 }
+
+/** Imports an existing key (nsec or hex) and waits until the popup shows its npub. */
+export async function importKey(d: PopupDriver, key: string, expectedNpub: string): Promise<void> {
+  await waitFor('the key import field', async () =>
+    (await d.count(byId('import-key-input'))) > 0 ? true : undefined,
+  )
+  await d.fill(byId('import-key-input'), key)
+  await d.click(byId('import-key'))
+  await waitFor(`npub ${expectedNpub} in the popup`, async () =>
+    (await d.text(byId('npub'))).trim() === expectedNpub ? true : undefined,
+  )
+}
