@@ -10,10 +10,9 @@ type Browser = 'chrome' | 'firefox'
  * `background.service_worker` into `background.scripts` for Firefox.
  */
 function manifestFor(browser: Browser): ManifestV3Export {
-  const manifest = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >
+  const manifest = JSON.parse(
+    readFileSync(new URL('./manifest.json', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>
   const background = manifest.background as { service_worker: string; type: 'module' }
   if (browser === 'chrome') {
     delete manifest.browser_specific_settings

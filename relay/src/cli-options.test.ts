@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   CliUsageError,
   parseCli,
+  parseCliWithArgs,
   RELAY_CLI_DEFAULTS,
   RELAY_FLAGS,
+  TSEED_CLI_DEFAULTS,
+  TSEED_FLAGS,
   usage,
   type CliFlag,
   type RelayCliOptions,
@@ -73,5 +76,121 @@ describe('usage', () => {
     const text = usage('npm run relay --', RELAY_FLAGS)
     for (const f of RELAY_FLAGS) expect(text).toContain(`--${f.name} ${f.valueName}`)
     expect(text).toContain('--help')
+  })
+})
+
+describe('TSEED_FLAGS', () => {
+  const parseTseed = (argv: string[]) => {
+    const r = parseCli(argv, TSEED_FLAGS, TSEED_CLI_DEFAULTS)
+    if (r.help) throw new Error('unexpected help')
+    return r.options
+  }
+
+  it('defaults to 1 TSEED/MB, rarity off, settlement every 60 s, no proxy trust', () => {
+    expect(parseTseed([])).toEqual({
+      settleIntervalSeconds: 60,
+      pricePerMb: 1n,
+      rarity: false,
+      trustProxy: false,
+    })
+  })
+
+  it('reads every flag', () => {
+    expect(
+      parseTseed([
+        '--bootstrap-pool',
+        '10000000:5000000',
+        '--settle-interval',
+        '5',
+        '--price-per-mb',
+        '3',
+        '--rarity',
+        'on',
+        '--network',
+        'signet',
+        '--public-url',
+        'https://relay.example/',
+        '--trust-proxy',
+        'on',
+      ]),
+    ).toEqual({
+      bootstrapPool: { tseed: 10_000_000n, sat: 5_000_000n },
+      settleIntervalSeconds: 5,
+      pricePerMb: 3n,
+      rarity: true,
+      network: 'signet',
+      publicUrl: 'https://relay.example',
+      trustProxy: true,
+    })
+  })
+
+  it.each([
+    [['--bootstrap-pool', '100:5000000'], /--bootstrap-pool must be TSEED:SAT with each from 1000/],
+    [['--bootstrap-pool', '5000'], /--bootstrap-pool must be TSEED:SAT/],
+    [['--bootstrap-pool', '99999999999999999999:1000'], /--bootstrap-pool must be TSEED:SAT/],
+    [['--settle-interval', '0'], /--settle-interval must be an integer from 1/],
+    [['--price-per-mb', '0'], /--price-per-mb must be an integer from 1/],
+    [['--rarity', 'yes'], /--rarity must be on or off/],
+    [['--network', 'mainnet'], /--network must be one of bitcoin, testnet, signet, regtest/],
+    [['--public-url', 'relay.example'], /--public-url must be an absolute URL/],
+    [['--public-url', 'wss://relay.example'], /--public-url must be an http\(s\) URL/],
+    [['--public-url', 'https://relay.example/?a=1'], /without query/],
+    [['--trust-proxy', '1'], /--trust-proxy must be on or off/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseTseed(argv)).toThrow(CliUsageError)
+    expect(() => parseTseed(argv)).toThrow(message)
+  })
+})
+
+describe('parseCliWithArgs', () => {
+  interface ImportLike {
+    db: string
+    force: boolean
+  }
+  const flags: CliFlag<ImportLike>[] = [
+    {
+      name: 'db',
+      valueName: '<file>',
+      description: 'database',
+      apply: (o, v) => {
+        o.db = v
+      },
+    },
+    {
+      name: 'force',
+      valueName: '',
+      boolean: true,
+      description: 'do it anyway',
+      apply: (o) => {
+        o.force = true
+      },
+    },
+  ]
+  const defaults: ImportLike = { db: 'x', force: false }
+
+  it('returns positionals and switches', () => {
+    expect(parseCliWithArgs(['in.json', '--db', 'y', '--force'], flags, defaults, 1)).toEqual({
+      help: false,
+      options: { db: 'y', force: true },
+      args: ['in.json'],
+    })
+    expect(parseCliWithArgs([], flags, defaults, 1)).toEqual({
+      help: false,
+      options: defaults,
+      args: [],
+    })
+  })
+
+  it('refuses extra positionals and values for switches', () => {
+    expect(() => parseCliWithArgs(['a', 'b'], flags, defaults, 1)).toThrow(
+      /unexpected argument "b"/,
+    )
+    expect(() => parseCliWithArgs(['--force=yes'], flags, defaults, 1)).toThrow(CliUsageError)
+  })
+
+  it('shows switches without a value and the synopsis in the usage', () => {
+    const text = usage('relay import', flags, 'FILE [options]')
+    expect(text).toMatch(/^Usage: relay import FILE \[options\]/)
+    expect(text).toMatch(/ {2}--force {2,}do it anyway/)
   })
 })

@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util'
+import { MINIMUM_LIQUIDITY } from '../../src/balance/amm'
+import type { Bolt11Network } from '../../src/balance/bolt11'
+import { MAX_AMOUNT } from '../../src/balance/units'
 import { DEFAULT_ANNOUNCE_TTL_SECONDS } from './core/limits'
 
 /** A command-line flag that takes a value and writes it into the options `T`. */
@@ -8,6 +11,8 @@ export interface CliFlag<T> {
   /** Shown in the help text, e.g. `<port>`. */
   valueName: string
   description: string
+  /** A switch such as `--force`: it takes no value and `apply` receives `''`. */
+  boolean?: true
   /** Stores the parsed value; throws CliUsageError for a bad one. */
   apply: (options: T, value: string) => void
 }
@@ -25,6 +30,9 @@ export interface RelayCliOptions {
 }
 
 export type CliResult<T> = { help: true } | { help: false; options: T }
+
+/** A parse that also returns the positional arguments (e.g. the file of `import FILE`). */
+export type CliResultWithArgs<T> = { help: true } | { help: false; options: T; args: string[] }
 
 export const RELAY_CLI_DEFAULTS: Readonly<RelayCliOptions> = Object.freeze({
   host: '127.0.0.1',
@@ -88,39 +96,198 @@ export function parseCli<T extends object>(
   flags: readonly CliFlag<T>[],
   defaults: Readonly<T>,
 ): CliResult<T> {
-  const config: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = {
+  const r = parseCliWithArgs(argv, flags, defaults, 0)
+  return r.help ? r : { help: false, options: r.options }
+}
+
+/**
+ * Like {@link parseCli}, and accepts up to `maxArgs` positional arguments,
+ * returned in order.
+ *
+ * @example
+ * parseCliWithArgs(['ledger.json', '--db', 'x.sqlite'], IMPORT_FLAGS, IMPORT_DEFAULTS, 1)
+ * // → { help: false, options: { db: 'x.sqlite', force: false }, args: ['ledger.json'] }
+ */
+export function parseCliWithArgs<T extends object>(
+  argv: readonly string[],
+  flags: readonly CliFlag<T>[],
+  defaults: Readonly<T>,
+  maxArgs: number,
+): CliResultWithArgs<T> {
+  const config: Record<string, { type: 'string' } | { type: 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
   }
-  for (const f of flags) config[f.name] = { type: 'string' }
+  for (const f of flags)
+    config[f.name] = f.boolean === true ? { type: 'boolean' } : { type: 'string' }
   let parsed: ReturnType<typeof parseArgs>
   try {
-    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: false })
+    parsed = parseArgs({
+      args: [...argv],
+      options: config,
+      strict: true,
+      allowPositionals: maxArgs > 0,
+    })
   } catch (err) {
     throw new CliUsageError(err instanceof Error ? err.message : String(err))
   }
   if (parsed.values.help === true) return { help: true }
+  if (parsed.positionals.length > maxArgs) {
+    throw new CliUsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxArgs])}`)
+  }
   const options = { ...defaults } as T
   for (const f of flags) {
     const value = parsed.values[f.name]
     if (typeof value === 'string') f.apply(options, value)
+    else if (value === true) f.apply(options, '')
   }
-  return { help: false, options }
+  return { help: false, options, args: parsed.positionals }
 }
 
-/** The help text, generated from the flags so it cannot fall behind them. */
-export function usage<T>(command: string, flags: readonly CliFlag<T>[]): string {
+/**
+ * The help text, generated from the flags so it cannot fall behind them.
+ * `synopsis` follows the command on the first line.
+ */
+export function usage<T>(
+  command: string,
+  flags: readonly CliFlag<T>[],
+  synopsis = '[options]',
+): string {
   const rows = [
-    ...flags.map((f) => [`--${f.name} ${f.valueName}`, f.description]),
+    ...flags.map((f) => [
+      f.boolean === true ? `--${f.name}` : `--${f.name} ${f.valueName}`,
+      f.description,
+    ]),
     ['-h, --help', 'show this help'],
   ]
   const width = Math.max(...rows.map(([left]) => left?.length ?? 0))
   return [
-    `Usage: ${command} [options]`,
+    `Usage: ${command} ${synopsis}`,
     '',
     'Options:',
     ...rows.map(([left = '', right = '']) => `  ${left.padEnd(width)}  ${right}`),
     '',
   ].join('\n')
+}
+
+/** The TSEED relay's own start options, on top of the core relay's and Lightning's. */
+export interface TseedCliOptions {
+  /** `--bootstrap-pool TSEED:SAT`: reserves for an empty pool. */
+  bootstrapPool?: { tseed: bigint; sat: bigint }
+  settleIntervalSeconds: number
+  pricePerMb: bigint
+  rarity: boolean
+  /** Network withdrawal invoices must be on; by default regtest with dev, bitcoin with nwc. */
+  network?: Bolt11Network
+  /** Public base URL of the relay's HTTP side, e.g. behind a TLS proxy. */
+  publicUrl?: string
+  trustProxy: boolean
+}
+
+export const TSEED_CLI_DEFAULTS: Readonly<TseedCliOptions> = Object.freeze({
+  settleIntervalSeconds: 60,
+  pricePerMb: 1n,
+  rarity: false,
+  trustProxy: false,
+})
+
+const NETWORKS: readonly Bolt11Network[] = ['bitcoin', 'testnet', 'signet', 'regtest']
+
+/** Flags for the ledger, pricing, pool and API: `[...RELAY_FLAGS, ...LIGHTNING_FLAGS, ...TSEED_FLAGS]`. */
+export const TSEED_FLAGS: readonly CliFlag<TseedCliOptions>[] = [
+  {
+    name: 'bootstrap-pool',
+    valueName: '<TSEED:SAT>',
+    description: `fund an empty pool with these reserves, e.g. 10000000:5000000 (each at least ${MINIMUM_LIQUIDITY}); ignored once a pool exists`,
+    apply: (o, v) => {
+      const m = /^([0-9]{1,19}):([0-9]{1,19})$/.exec(v)
+      const tseed = m?.[1] === undefined ? -1n : BigInt(m[1])
+      const sat = m?.[2] === undefined ? -1n : BigInt(m[2])
+      const ok = (x: bigint): boolean => x >= MINIMUM_LIQUIDITY && x <= MAX_AMOUNT
+      if (!ok(tseed) || !ok(sat)) {
+        throw new CliUsageError(
+          `--bootstrap-pool must be TSEED:SAT with each from ${MINIMUM_LIQUIDITY} to 2^62, got ${JSON.stringify(v)}`,
+        )
+      }
+      o.bootstrapPool = { tseed, sat }
+    },
+  },
+  {
+    name: 'settle-interval',
+    valueName: '<seconds>',
+    description: `how often escrow is paid out and lapsed escrow refunded (default ${TSEED_CLI_DEFAULTS.settleIntervalSeconds})`,
+    apply: (o, v) => {
+      o.settleIntervalSeconds = integerFlag('settle-interval', v, 1, 24 * 3600)
+    },
+  },
+  {
+    name: 'price-per-mb',
+    valueName: '<TSEED>',
+    description: `base price in whole TSEED per MB (10^6 bytes) downloaded (default ${TSEED_CLI_DEFAULTS.pricePerMb})`,
+    apply: (o, v) => {
+      o.pricePerMb = BigInt(integerFlag('price-per-mb', v, 1, 1_000_000_000))
+    },
+  },
+  {
+    name: 'rarity',
+    valueName: 'on|off',
+    description:
+      'rarity rule: swarms with few seeders per leecher cost and pay x2, none at all x4 (default off)',
+    apply: (o, v) => {
+      o.rarity = onOff('rarity', v)
+    },
+  },
+  {
+    name: 'network',
+    valueName: NETWORKS.join('|'),
+    description:
+      'network withdrawal invoices must be on (default regtest with dev, bitcoin with nwc)',
+    apply: (o, v) => {
+      const n = NETWORKS.find((x) => x === v)
+      if (n === undefined) {
+        throw new CliUsageError(
+          `--network must be one of ${NETWORKS.join(', ')}, got ${JSON.stringify(v)}`,
+        )
+      }
+      o.network = n
+    },
+  },
+  {
+    name: 'public-url',
+    valueName: '<url>',
+    description:
+      'base URL clients reach the relay at over HTTP(S), e.g. https://relay.example; published in NIP-11',
+    apply: (o, v) => {
+      let url: URL
+      try {
+        url = new URL(v)
+      } catch {
+        throw new CliUsageError(`--public-url must be an absolute URL, got ${JSON.stringify(v)}`)
+      }
+      if (
+        (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+        url.search !== '' ||
+        url.hash !== ''
+      ) {
+        throw new CliUsageError('--public-url must be an http(s) URL without query or fragment')
+      }
+      o.publicUrl = url.href.replace(/\/+$/, '')
+    },
+  },
+  {
+    name: 'trust-proxy',
+    valueName: 'on|off',
+    description:
+      'trust X-Forwarded-For/-Proto/-Host/-Port from a reverse proxy you run (default off)',
+    apply: (o, v) => {
+      o.trustProxy = onOff('trust-proxy', v)
+    },
+  },
+]
+
+function onOff(name: string, v: string): boolean {
+  if (v === 'on') return true
+  if (v === 'off') return false
+  throw new CliUsageError(`--${name} must be on or off, got ${JSON.stringify(v)}`)
 }
 
 function integerFlag(name: string, v: string, min: number, max: number): number {

@@ -9,7 +9,14 @@ export {
   type AnnouncePolicy,
   type PolicyDecision,
 } from './core/announce-policy'
-export { createWasmVerifier, type Verifier } from './core/verifier'
+export { createWasmVerifier, type Verifier, type VerifyOutcome } from './core/verifier'
+export {
+  WorkerPoolVerifier,
+  createVerifier,
+  type WorkerVerifierOptions,
+  type WorkerVerifierStats,
+} from './core/worker-verifier'
+export { GroupCommit, GroupCommitError, type TransactionRunner } from './core/group-commit'
 export {
   DEFAULT_ANNOUNCE_TTL_SECONDS,
   DEFAULT_LIMITS,
@@ -21,12 +28,20 @@ export {
   isNewer,
   type AnnounceKey,
   type AnnounceStore,
+  type AnnounceWrites,
   type PutResult,
   type StoredAnnounce,
 } from './store/announce-store'
 export { MemoryAnnounceStore } from './store/memory-store'
 export { SqliteAnnounceStore, ANNOUNCE_STORE_COMPONENT } from './store/sqlite-store'
-export { migrate, openDatabase, type Migration, type SqliteDatabase } from './store/database'
+export {
+  migrate,
+  openDatabase,
+  type Migration,
+  type OpenDatabaseOptions,
+  type SqliteDatabase,
+  type SyncMode,
+} from './store/database'
 export { buildRelayInfo, type RelayInfoDocument, type RelayInfoOptions } from './http/nip11'
 export { CORS_HEADERS, type HttpRoute } from './transport/http-handler'
 export { startRelay, type RunningRelay, type StartRelayOptions } from './transport/start-relay'

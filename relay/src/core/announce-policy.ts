@@ -11,6 +11,13 @@ export type PolicyDecision = { accept: true } | { accept: false; message: string
  * concurrently for the same (pubkey, info hash, session). This is where the
  * ledger charges downloads and pays uploads; a refusal leaves no trace.
  *
+ * A policy that answers synchronously, writing on the announce store's own
+ * database handle (the SQLite ledger does), runs inside the relay's group
+ * commit: its writes and the announce's share one savepoint, so both commit
+ * together or neither does, and the OK goes out only after the commit. A
+ * policy that returns a promise keeps whatever it wrote synchronously; the
+ * announce is stored in a later group once the promise settles.
+ *
  * @example
  * const policy: AnnouncePolicy = async (ev, announce) =>
  *   (await balanceOf(ev.pubkey)) >= price(announce)
@@ -21,7 +28,7 @@ export type AnnouncePolicy = (
   ev: NostrEvent,
   announce: Kind21000Announce,
   client: RelayClient,
-) => Promise<PolicyDecision>
+) => PolicyDecision | Promise<PolicyDecision>
 
 /** The default policy: every valid announce is accepted. */
-export const acceptAllAnnounces: AnnouncePolicy = () => Promise.resolve({ accept: true })
+export const acceptAllAnnounces: AnnouncePolicy = () => ({ accept: true })

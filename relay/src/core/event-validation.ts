@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { createHash } from 'node:crypto'
 import type { NostrEvent } from 'nostr-tools/core'
 import type { RelayLimits } from './limits'
 
@@ -67,10 +66,13 @@ export function checkEventShape(value: unknown, limits: RelayLimits): EventShape
   return { ok: true, event: { id, pubkey, created_at, kind, tags: copy, content, sig } }
 }
 
-/** The NIP-01 id: sha256 over the canonical JSON serialization. */
+/**
+ * The NIP-01 id: sha256 over the canonical JSON serialization. node:crypto
+ * rather than a JS hash, because the relay hashes every event it receives.
+ */
 export function computeEventId(ev: Omit<NostrEvent, 'id' | 'sig'>): string {
   const serialized = JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content])
-  return bytesToHex(sha256(new TextEncoder().encode(serialized)))
+  return createHash('sha256').update(serialized, 'utf8').digest('hex')
 }
 
 function fail(reason: string): EventShapeResult {

@@ -10,6 +10,7 @@ import {
   isNewer,
   type AnnounceKey,
   type AnnounceStore,
+  type AnnounceWrites,
   type PutResult,
   type StoredAnnounce,
 } from '../store/announce-store'
@@ -17,6 +18,7 @@ import { acceptAllAnnounces, type AnnouncePolicy, type PolicyDecision } from './
 import type { RelayClient, RelayLogger } from './client'
 import { checkEventShape, computeEventId, readEventId } from './event-validation'
 import { FilterError, parseFilter, type Filter } from './filters'
+import { GroupCommit, type GroupWork } from './group-commit'
 import { KeyedLock } from './keyed-lock'
 import { DEFAULT_ANNOUNCE_TTL_SECONDS, resolveLimits, type RelayLimits } from './limits'
 import { parseFrame, type FrameResult } from './messages'
@@ -24,7 +26,7 @@ import { readExpiration } from './nip40'
 import { TokenBucket } from './rate-limit'
 import { SeenIds } from './seen-ids'
 import { MAX_PENDING, SubscriptionRegistry } from './subscriptions'
-import type { Verifier } from './verifier'
+import type { Verifier, VerifyOutcome } from './verifier'
 
 export interface RelayOptions {
   store: AnnounceStore
@@ -71,6 +73,8 @@ export class Relay {
   private readonly subs: SubscriptionRegistry
   private readonly seen: SeenIds
   private readonly announceLock = new KeyedLock()
+  /** Present when the store can join a synchronous transaction (SQLite). */
+  private readonly grouped: Grouped | undefined
 
   constructor(opts: RelayOptions) {
     this.limits = resolveLimits(opts.limits)
@@ -86,6 +90,9 @@ export class Relay {
     this.clock = opts.clock ?? Date.now
     this.logger = opts.logger ?? console
     this.subs = new SubscriptionRegistry(this.limits.maxSubscriptions)
+    const writes = opts.store.writes
+    this.grouped =
+      writes === undefined ? undefined : { writes, commit: new GroupCommit(writes, this.logger) }
     // An ephemeral event stays acceptable until it is ephemeralMaxAge old, and
     // it may arrive up to maxFuture early: its id must be remembered that long.
     const retentionMs = (this.limits.ephemeralMaxAgeSeconds + this.limits.maxFutureSeconds) * 1000
@@ -116,9 +123,20 @@ export class Relay {
     return this.store.pruneExpired(this.nowSeconds())
   }
 
-  /** Live connections and subscriptions, for monitoring. */
-  get stats(): { clients: number; subscriptions: number } {
-    return { clients: this.clients.size, subscriptions: this.subs.size }
+  /**
+   * Live connections and subscriptions, and (with a SQLite store) how many
+   * group transactions committed how many announces, for monitoring.
+   */
+  get stats(): {
+    clients: number
+    subscriptions: number
+    groupCommits: { groups: number; units: number } | undefined
+  } {
+    return {
+      clients: this.clients.size,
+      subscriptions: this.subs.size,
+      groupCommits: this.grouped?.commit.stats,
+    }
   }
 
   private stateOf(client: RelayClient): ClientState {
@@ -196,9 +214,9 @@ export class Relay {
     const shape = checkEventShape(value, this.limits)
     if (!shape.ok) return refuse(`invalid: ${shape.reason}`)
     const ev = shape.event
-    if (computeEventId(ev) !== ev.id) {
-      return refuse('invalid: id is not the sha256 of the serialized event')
-    }
+    // A verifier with check() hashes the id itself, off the main thread when
+    // it is a worker pool; otherwise the id is checked here, first.
+    if (this.verifier.check === undefined && computeEventId(ev) !== ev.id) return refuse(BAD_ID)
     const now = this.nowSeconds()
     const ahead = ev.created_at - now
     if (ahead > this.limits.maxFutureSeconds) {
@@ -227,8 +245,9 @@ export class Relay {
         `invalid: created_at is ${age} s old; ephemeral events older than ${maxAge} s are refused`,
       )
     }
-    if (this.seen.has(ev.id)) return accept(DUPLICATE)
-    if (!(await this.verifier.verify(ev))) return refuse(BAD_SIGNATURE)
+    if (this.seen.has(ev.id)) return this.duplicate(ev, DUPLICATE)
+    const signature = await this.checkSignature(ev)
+    if (signature !== undefined) return signature
     // Checked again: the same event may have been verified concurrently.
     if (this.seen.has(ev.id)) return accept(DUPLICATE)
     this.seen.add(ev.id)
@@ -260,33 +279,169 @@ export class Relay {
     const key: AnnounceKey = { pubkey: ev.pubkey, infoHash: entry.infoHash, session: entry.session }
     // Cheap checks first, so replays cost no signature verification.
     const early = await this.knownAnnounce(ev, key, now)
-    if (early !== undefined) return accept(early)
-    if (!(await this.verifier.verify(ev))) return refuse(BAD_SIGNATURE)
+    if (early !== undefined) return this.duplicate(ev, early)
+    const signature = await this.checkSignature(ev)
+    if (signature !== undefined) return signature
 
-    return this.announceLock.run(announceKeyString(key), async () => {
-      const t = this.nowSeconds()
-      const known = await this.knownAnnounce(ev, key, t)
-      if (known !== undefined) return accept(known)
-      let decision: PolicyDecision
-      try {
-        decision = await this.policy(ev, announce, client)
-      } catch (err) {
-        this.logger.error('relay: announce policy failed', err)
-        return refuse('error: the announce could not be processed; try again')
+    const grouped = this.grouped
+    return this.announceLock.run(announceKeyString(key), () =>
+      grouped === undefined
+        ? this.admitAnnounce(client, ev, announce, entry, key)
+        : this.admitAnnounceGrouped(grouped, client, ev, announce, entry, key),
+    )
+  }
+
+  /**
+   * Checks id (when the verifier does) and signature; undefined when both are
+   * good, else the refusal. A failing verifier is an `error:`, never a hang.
+   */
+  private async checkSignature(ev: NostrEvent): Promise<Verdict | undefined> {
+    let outcome: VerifyOutcome
+    try {
+      outcome =
+        this.verifier.check === undefined
+          ? (await this.verifier.verify(ev))
+            ? 'valid'
+            : 'bad-signature'
+          : await this.verifier.check(ev)
+    } catch (err) {
+      this.logger.error('relay: signature verification failed', err)
+      return refuse('error: the signature could not be checked; try again')
+    }
+    if (outcome === 'valid') return undefined
+    return refuse(outcome === 'bad-id' ? BAD_ID : BAD_SIGNATURE)
+  }
+
+  /**
+   * A duplicate is answered without verification. When the verifier owns the
+   * id check, the id is hashed here first, so an edited event claiming a
+   * stored id is still told its id is wrong rather than "duplicate".
+   */
+  private duplicate(ev: NostrEvent, message: string): Verdict {
+    if (this.verifier.check !== undefined && computeEventId(ev) !== ev.id) return refuse(BAD_ID)
+    return accept(message)
+  }
+
+  /** Policy, store and broadcast for a store without group commit (one write each). */
+  private async admitAnnounce(
+    client: RelayClient,
+    ev: NostrEvent,
+    announce: Kind21000Announce,
+    entry: StoredAnnounce,
+    key: AnnounceKey,
+  ): Promise<Verdict> {
+    const t = this.nowSeconds()
+    const known = await this.knownAnnounce(ev, key, t)
+    if (known !== undefined) return accept(known)
+    let decision: PolicyDecision
+    try {
+      decision = await this.policy(ev, announce, client)
+    } catch (err) {
+      this.logger.error('relay: announce policy failed', err)
+      return refuse(POLICY_ERROR)
+    }
+    if (!decision.accept) return refuse(decision.message)
+    let result: PutResult
+    try {
+      result = await this.store.put(entry, t)
+    } catch (err) {
+      this.logger.error('relay: storing an announce failed', err)
+      return refuse(STORE_ERROR)
+    }
+    if (result === 'stale') return accept(NEWER_STORED)
+    // Inside the lock, so subscribers see one session's announces in order.
+    this.broadcast(ev)
+    return accept()
+  }
+
+  /**
+   * Policy and store write inside this turn's group transaction; the verdict
+   * (and the broadcast) come only after the group committed. Runs under the
+   * announce's key lock, so one session never has two announces in a group.
+   */
+  private async admitAnnounceGrouped(
+    { commit, writes }: Grouped,
+    client: RelayClient,
+    ev: NostrEvent,
+    announce: Kind21000Announce,
+    entry: StoredAnnounce,
+    key: AnnounceKey,
+  ): Promise<Verdict> {
+    let admitted: Admitted
+    try {
+      const step = await commit.submit(() =>
+        this.decideAndStore(writes, client, ev, announce, entry, key),
+      )
+      if ('pending' in step) {
+        // An asynchronous policy: its decision arrives after the group that
+        // ran it, and the announce goes into a later group.
+        let decision: PolicyDecision
+        try {
+          decision = await step.pending
+        } catch (err) {
+          this.logger.error('relay: announce policy failed', err)
+          return refuse(POLICY_ERROR)
+        }
+        if (!decision.accept) return refuse(decision.message)
+        admitted = await commit.submit(() => this.storeAnnounce(writes, entry, this.nowSeconds()))
+      } else {
+        admitted = step
       }
-      if (!decision.accept) return refuse(decision.message)
-      let result: PutResult
-      try {
-        result = await this.store.put(entry, t)
-      } catch (err) {
-        this.logger.error('relay: storing an announce failed', err)
-        return refuse('error: the announce could not be stored; try again')
-      }
-      if (result === 'stale') return accept(NEWER_STORED)
-      // Inside the lock, so subscribers see one session's announces in order.
-      this.broadcast(ev)
-      return accept()
-    })
+    } catch (err) {
+      // The group did not commit: nothing of this announce is durable.
+      this.logger.error('relay: committing an announce failed', err)
+      return refuse(STORE_ERROR)
+    }
+    // After the commit, and still inside the key lock: subscribers see one
+    // session's announces in order, and only durable ones.
+    if (admitted.stored) this.broadcast(ev)
+    return admitted.verdict
+  }
+
+  /** One announce's unit of group work: recheck, policy, store. Synchronous. */
+  private decideAndStore(
+    writes: AnnounceWrites,
+    client: RelayClient,
+    ev: NostrEvent,
+    announce: Kind21000Announce,
+    entry: StoredAnnounce,
+    key: AnnounceKey,
+  ): GroupWork<Admitted | { pending: Promise<PolicyDecision> }> {
+    const t = this.nowSeconds()
+    if (writes.hasId(ev.id, t)) return done(accept(DUPLICATE))
+    const current = writes.current(key, t)
+    if (current !== undefined && !isNewer(ev, current.event)) return done(accept(NEWER_STORED))
+    let decision: PolicyDecision | Promise<PolicyDecision>
+    try {
+      decision = this.policy(ev, announce, client)
+    } catch (err) {
+      this.logger.error('relay: announce policy failed', err)
+      return done(refuse(POLICY_ERROR), true)
+    }
+    // What an asynchronous policy wrote synchronously is kept, as it was
+    // before group commit; its decision is awaited outside the group.
+    if (isPromiseLike(decision)) return { value: { pending: Promise.resolve(decision) } }
+    // A refusal must leave no trace, whatever a policy wrote before refusing.
+    if (!decision.accept) return done(refuse(decision.message), true)
+    return this.storeAnnounce(writes, entry, t)
+  }
+
+  private storeAnnounce(
+    writes: AnnounceWrites,
+    entry: StoredAnnounce,
+    now: number,
+  ): GroupWork<Admitted> {
+    let result: PutResult
+    try {
+      result = writes.put(entry, now)
+    } catch (err) {
+      this.logger.error('relay: storing an announce failed', err)
+      return done(refuse(STORE_ERROR), true)
+    }
+    // Stale cannot happen under the key lock after the recheck; if it does,
+    // the policy's charge for an announce that is not kept is undone too.
+    if (result === 'stale') return done(accept(NEWER_STORED), true)
+    return { value: { verdict: accept(), stored: true } }
   }
 
   /** The duplicate: reason when this announce, or a newer one of its session, is stored. */
@@ -384,9 +539,30 @@ interface Verdict {
 const accept = (message = ''): Verdict => ({ accepted: true, message })
 const refuse = (message: string): Verdict => ({ accepted: false, message })
 
+/** The store's synchronous side and the group commit over it. */
+interface Grouped {
+  writes: AnnounceWrites
+  commit: GroupCommit
+}
+
+/** Where an announce's group work ended; `stored` announces are broadcast after the commit. */
+interface Admitted {
+  verdict: Verdict
+  stored: boolean
+}
+
+/** A verdict for an announce that was not stored; `rollback` undoes its savepoint. */
+const done = (verdict: Verdict, rollback = false): GroupWork<Admitted> => ({
+  value: { verdict, stored: false },
+  rollback,
+})
+
 const DUPLICATE = 'duplicate: already have this event'
+const BAD_ID = 'invalid: id is not the sha256 of the serialized event'
 const BAD_SIGNATURE = 'invalid: bad signature'
 const NEWER_STORED = 'duplicate: a newer announce of this session is already stored'
+const POLICY_ERROR = 'error: the announce could not be processed; try again'
+const STORE_ERROR = 'error: the announce could not be stored; try again'
 
 function ok(client: RelayClient, id: string, accepted: boolean, message: string): void {
   client.send(['OK', id, accepted, message])
@@ -398,6 +574,10 @@ function closed(client: RelayClient, subId: string, message: string): void {
 
 function notice(client: RelayClient, message: string): void {
   client.send(['NOTICE', message])
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /** One subscriber's broken socket must not stop delivery to the others. */

@@ -138,16 +138,16 @@ export class Ledger {
   }
 
   /**
-   * The relay's announce policy, backed by this ledger and its clock.
-   * @example new Relay({ announcePolicy: ledger.announcePolicy() })
+   * The relay's announce policy, backed by this ledger and its clock. It
+   * answers synchronously, so the relay runs it inside its group commit: the
+   * posting and the stored announce commit together (docs/performance.md).
+   * @example new Relay({ policy: ledger.announcePolicy() })
    */
   announcePolicy(): AnnouncePolicy {
     return (ev, announce) =>
-      Promise.resolve(
-        this.applyAnnounce(
-          { pubkey: ev.pubkey, eventId: ev.id, createdAt: ev.created_at, announce },
-          this.clock(),
-        ),
+      this.applyAnnounce(
+        { pubkey: ev.pubkey, eventId: ev.id, createdAt: ev.created_at, announce },
+        this.clock(),
       )
   }
 
@@ -388,7 +388,13 @@ export class Ledger {
   }
 
   private priceNow(infoHash: string, now: number): SwarmPrice {
-    return swarmPrice(this.announces.swarmStats(infoHash, now), this.pricing)
+    // Without the rarity rule the swarm's make-up cannot change the price, and
+    // counting its peers is a scan per announce; it is skipped.
+    const stats =
+      this.pricing.rarity === null
+        ? { seeders: 0, leechers: 0 }
+        : this.announces.swarmStats(infoHash, now)
+    return swarmPrice(stats, this.pricing)
   }
 
   private poolReserves(): Pool | null {

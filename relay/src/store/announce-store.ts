@@ -1,5 +1,6 @@
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Filter } from '../core/filters'
+import type { TransactionRunner } from '../core/group-commit'
 
 /** An accepted announce with what the store needs to index and expire it. */
 export interface StoredAnnounce {
@@ -40,6 +41,23 @@ export interface AnnounceStore {
   /** Deletes expired announces and returns how many went. */
   pruneExpired(now: number): Promise<number>
   close(): Promise<void>
+  /**
+   * Synchronous access for group commit, offered by stores on a transactional
+   * database. With it the relay writes the announces of one event-loop turn,
+   * together with whatever a synchronous policy (the ledger) writes on the
+   * same database handle, in one transaction.
+   */
+  readonly writes?: AnnounceWrites
+}
+
+/**
+ * The synchronous side of a store on a transactional database. Reads see the
+ * writes of the open transaction; `transaction` nests as savepoints.
+ */
+export interface AnnounceWrites extends TransactionRunner {
+  hasId(id: string, now: number): boolean
+  current(key: AnnounceKey, now: number): StoredAnnounce | undefined
+  put(entry: StoredAnnounce, now: number): PutResult
 }
 
 /**

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { migrate, openDatabase, type Migration } from './database'
+import { migrate, openDatabase, WAL_AUTOCHECKPOINT_PAGES, type Migration } from './database'
 
 const V1: Migration = { version: 1, up: 'CREATE TABLE a (x INTEGER) STRICT' }
 const V2: Migration = {
@@ -39,5 +42,28 @@ describe('migrate', () => {
     migrate(db, 'n', [V1, V2])
     expect(() => migrate(db, 'n', [V1])).toThrow(/newer than this build knows/)
     db.close()
+  })
+})
+
+describe('openDatabase', () => {
+  it('uses WAL with synchronous=NORMAL by default, FULL on request', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tseed-db-'))
+    try {
+      const normal = openDatabase(join(dir, 'n.sqlite'))
+      expect(normal.pragma('journal_mode', { simple: true })).toBe('wal')
+      // 1 = NORMAL, 2 = FULL
+      expect(normal.pragma('synchronous', { simple: true })).toBe(1)
+      expect(normal.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_AUTOCHECKPOINT_PAGES)
+      normal.close()
+      const full = openDatabase(join(dir, 'f.sqlite'), { synchronous: 'full' })
+      expect(full.pragma('synchronous', { simple: true })).toBe(2)
+      full.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses an unknown synchronous mode', () => {
+    expect(() => openDatabase(':memory:', { synchronous: 'off' as 'full' })).toThrow(RangeError)
   })
 })

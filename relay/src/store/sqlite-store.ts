@@ -5,10 +5,17 @@ import {
   isNewer,
   type AnnounceKey,
   type AnnounceStore,
+  type AnnounceWrites,
   type PutResult,
   type StoredAnnounce,
 } from './announce-store'
-import { migrate, openDatabase, type Migration, type SqliteDatabase } from './database'
+import {
+  migrate,
+  openDatabase,
+  type Migration,
+  type OpenDatabaseOptions,
+  type SqliteDatabase,
+} from './database'
 
 /** Migration component name of the announce tables in schema_migrations. */
 export const ANNOUNCE_STORE_COMPONENT = 'announce-store'
@@ -73,11 +80,13 @@ export class SqliteAnnounceStore implements AnnounceStore {
     private readonly ownsDatabase = false,
   ) {
     migrate(db, ANNOUNCE_STORE_COMPONENT, ANNOUNCE_MIGRATIONS)
+    // In the constructor, not a field initializer: it needs `db` assigned.
+    this.writes = this.syncWrites()
   }
 
   /** Opens (creating if needed) the file at `path` and a store that owns it. */
-  static open(path: string): SqliteAnnounceStore {
-    const db = openDatabase(path)
+  static open(path: string, options: OpenDatabaseOptions = {}): SqliteAnnounceStore {
+    const db = openDatabase(path, options)
     try {
       return new SqliteAnnounceStore(db, true)
     } catch (err) {
@@ -86,51 +95,23 @@ export class SqliteAnnounceStore implements AnnounceStore {
     }
   }
 
+  /**
+   * The synchronous operations the relay's group commit uses. Another
+   * component writing on this same `db` handle (the ledger) joins the group's
+   * transaction; a second connection to the file would wait on its lock instead.
+   */
+  readonly writes: AnnounceWrites
+
   hasId(id: string, now: number): Promise<boolean> {
-    const row = this.stmt('SELECT 1 FROM announces WHERE id = ? AND expires_at > ?').get(id, now)
-    return Promise.resolve(row !== undefined)
+    return Promise.resolve(this.hasIdNow(id, now))
   }
 
   current(key: AnnounceKey, now: number): Promise<StoredAnnounce | undefined> {
-    const row = this.currentRow(key)
-    if (row === undefined || row.expires_at <= now) return Promise.resolve(undefined)
-    return Promise.resolve({
-      event: JSON.parse(row.event) as NostrEvent,
-      infoHash: key.infoHash,
-      session: key.session,
-      expiresAt: row.expires_at,
-    })
+    return Promise.resolve(this.currentNow(key, now))
   }
 
   put(entry: StoredAnnounce, now: number): Promise<PutResult> {
-    const ev = entry.event
-    const result = this.db.transaction((): PutResult => {
-      const old = this.currentRow({ pubkey: ev.pubkey, ...keyOf(entry) })
-      if (old !== undefined) {
-        const oldEvent = { id: old.id, created_at: old.created_at } as NostrEvent
-        if (old.expires_at > now && !isNewer(ev, oldEvent)) return 'stale'
-        this.stmt('DELETE FROM announces WHERE id = ?').run(old.id)
-      }
-      this.stmt(
-        `INSERT INTO announces (id, pubkey, info_hash, session, kind, created_at, expires_at, event)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        ev.id,
-        ev.pubkey,
-        entry.infoHash,
-        entry.session,
-        ev.kind,
-        ev.created_at,
-        entry.expiresAt,
-        JSON.stringify(ev),
-      )
-      const insertTag = this.stmt(
-        'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
-      )
-      for (const [name, value] of indexedTags(ev)) insertTag.run(ev.id, name, value)
-      return 'stored'
-    })()
-    return Promise.resolve(result)
+    return Promise.resolve(this.db.transaction(() => this.putNow(entry, now))())
   }
 
   query(filter: Filter, now: number, limit: number): Promise<NostrEvent[]> {
@@ -184,6 +165,68 @@ export class SqliteAnnounceStore implements AnnounceStore {
     this.statements.clear()
     if (this.ownsDatabase && this.db.open) this.db.close()
     return Promise.resolve()
+  }
+
+  private syncWrites(): AnnounceWrites {
+    const db = this.db
+    return {
+      // IMMEDIATE takes the write lock up front, so a group never fails halfway
+      // on a lock upgrade; nested calls are savepoints whatever the mode.
+      transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+      get inTransaction(): boolean {
+        return db.inTransaction
+      },
+      hasId: (id, now) => this.hasIdNow(id, now),
+      current: (key, now) => this.currentNow(key, now),
+      put: (entry, now) => db.transaction(() => this.putNow(entry, now))(),
+    }
+  }
+
+  private hasIdNow(id: string, now: number): boolean {
+    return (
+      this.stmt('SELECT 1 FROM announces WHERE id = ? AND expires_at > ?').get(id, now) !==
+      undefined
+    )
+  }
+
+  private currentNow(key: AnnounceKey, now: number): StoredAnnounce | undefined {
+    const row = this.currentRow(key)
+    if (row === undefined || row.expires_at <= now) return undefined
+    return {
+      event: JSON.parse(row.event) as NostrEvent,
+      infoHash: key.infoHash,
+      session: key.session,
+      expiresAt: row.expires_at,
+    }
+  }
+
+  /** Stores unless a newer unexpired announce holds the key; call inside a transaction. */
+  private putNow(entry: StoredAnnounce, now: number): PutResult {
+    const ev = entry.event
+    const old = this.currentRow({ pubkey: ev.pubkey, ...keyOf(entry) })
+    if (old !== undefined) {
+      const oldEvent = { id: old.id, created_at: old.created_at } as NostrEvent
+      if (old.expires_at > now && !isNewer(ev, oldEvent)) return 'stale'
+      this.stmt('DELETE FROM announces WHERE id = ?').run(old.id)
+    }
+    this.stmt(
+      `INSERT INTO announces (id, pubkey, info_hash, session, kind, created_at, expires_at, event)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      ev.id,
+      ev.pubkey,
+      entry.infoHash,
+      entry.session,
+      ev.kind,
+      ev.created_at,
+      entry.expiresAt,
+      JSON.stringify(ev),
+    )
+    const insertTag = this.stmt(
+      'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
+    )
+    for (const [name, value] of indexedTags(ev)) insertTag.run(ev.id, name, value)
+    return 'stored'
   }
 
   private currentRow(key: AnnounceKey): CurrentRow | undefined {

@@ -1,13 +1,16 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { availableParallelism } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { RelayClient, RelayLogger } from '../core/client'
 import { OVERSIZE_PARSE_FACTOR } from '../core/messages'
 import { Relay, type RelayOptions } from '../core/relay'
-import { createWasmVerifier, type Verifier } from '../core/verifier'
+import type { Verifier } from '../core/verifier'
+import { createVerifier } from '../core/worker-verifier'
 import { buildRelayInfo, type RelayInfoOptions } from '../http/nip11'
 import type { AnnounceStore } from '../store/announce-store'
+import type { SyncMode } from '../store/database'
 import { SqliteAnnounceStore } from '../store/sqlite-store'
 import { ConnectionCounter } from './connection-counter'
 import { createHttpHandler, type HttpRoute } from './http-handler'
@@ -21,8 +24,15 @@ export interface StartRelayOptions extends Omit<RelayOptions, 'store' | 'verifie
   store?: AnnounceStore
   /** Used when no `store` is given: a SQLite file, default `:memory:`. */
   dbPath?: string
-  /** Default: the WASM verifier. */
+  /** For the `dbPath` database: `normal` (default) or `full`; see docs/performance.md. */
+  synchronous?: SyncMode
+  /**
+   * Default: the WASM verifier on `verifierThreads` worker threads. A given
+   * verifier belongs to the caller, who closes it.
+   */
   verifier?: Verifier
+  /** Worker threads verifying signatures; default one per core, 0 verifies on the main thread. */
+  verifierThreads?: number
   /** Operator parts of the NIP-11 document, including the `tseed` extension. */
   info?: RelayInfoOptions
   /** HTTP endpoints tried before the 404. */
@@ -72,11 +82,20 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
   const logger: RelayLogger = opts.logger ?? console
   const host = opts.host ?? DEFAULTS.host
   const ownStore = opts.store === undefined
-  const store = opts.store ?? SqliteAnnounceStore.open(opts.dbPath ?? ':memory:')
+  const store =
+    opts.store ??
+    SqliteAnnounceStore.open(opts.dbPath ?? ':memory:', { synchronous: opts.synchronous })
   let relay: Relay
+  let ownVerifier: Verifier | undefined
   try {
-    relay = new Relay({ ...opts, store, verifier: opts.verifier ?? (await createWasmVerifier()) })
+    const verifier =
+      opts.verifier ??
+      (ownVerifier = await createVerifier(opts.verifierThreads ?? availableParallelism(), {
+        logger,
+      }))
+    relay = new Relay({ ...opts, store, verifier })
   } catch (err) {
+    await ownVerifier?.close?.()
     if (ownStore) await store.close()
     throw err
   }
@@ -175,6 +194,7 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
   } catch (err) {
     clearInterval(pingTimer)
     clearInterval(pruneTimer)
+    await ownVerifier?.close?.()
     if (ownStore) await store.close()
     throw err
   }
@@ -203,6 +223,7 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
         resolve()
       })
     })
+    await ownVerifier?.close?.()
     await store.close()
   }
 

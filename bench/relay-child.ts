@@ -1,0 +1,90 @@
+/**
+ * A relay under test, run as its own process so the load generator does not
+ * share its event loop. `tsx bench/relay-child.ts <mode> <threads> [db] [sync]`:
+ *
+ * - `verify`: the verification limit. The same `ws` transport and worker
+ *   pool as the relay; it parses each frame, checks the event's shape, id and
+ *   signature, and answers OK. Nothing else.
+ * - `tseed`: the full TSEED relay (`startTseedRelay`: verify, ledger, store,
+ *   group commit) on the prepared database `db`.
+ *
+ * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
+ */
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { checkEventShape, readEventId } from '../relay/src/core/event-validation'
+import { DEFAULT_LIMITS } from '../relay/src/core/limits'
+import { WorkerPoolVerifier } from '../relay/src/core/worker-verifier'
+import { startTseedRelay } from '../relay/src/tseed-relay'
+
+const [mode, threadsArg, db, sync] = process.argv.slice(2)
+const threads = Number(threadsArg)
+const verifier = await WorkerPoolVerifier.start({ threads })
+const quiet = { info: () => undefined, warn: console.warn, error: console.error }
+
+let stop: () => Promise<Record<string, unknown>>
+if (mode === 'verify') {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  await new Promise<void>((resolve) => wss.once('listening', resolve))
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('message', (data: RawData) => {
+      void answer(ws, (data as Buffer).toString('utf8'))
+    })
+  })
+  const address = wss.address()
+  if (address === null || typeof address === 'string') throw new Error('unexpected address')
+  process.stdout.write(`READY ws://127.0.0.1:${address.port}\n`)
+  stop = async () => {
+    for (const ws of wss.clients) ws.terminate()
+    await new Promise<void>((resolve) => {
+      wss.close(() => {
+        resolve()
+      })
+    })
+    return {}
+  }
+} else if (mode === 'tseed' && db !== undefined) {
+  const running = await startTseedRelay({
+    db,
+    port: 0,
+    verifier,
+    // The benchmark is one client hammering the relay: per-connection rate
+    // limits would measure the limiter, not the ingest.
+    limits: { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
+    maxConnectionsPerIp: 1000,
+    synchronous: sync === 'full' ? 'full' : 'normal',
+    logger: quiet,
+  })
+  process.stdout.write(`READY ${running.url}\n`)
+  // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
+  const synchronous = running.ledger.db.pragma('synchronous', { simple: true }) as number
+  stop = async () => {
+    const groups = running.relay.stats.groupCommits
+    await running.close()
+    return { synchronous, groupCommits: groups }
+  }
+} else {
+  throw new Error('usage: relay-child.ts verify|tseed <threads> [db] [normal|full]')
+}
+
+/** The verify-only relay's whole job per frame. */
+async function answer(ws: WebSocket, raw: string): Promise<void> {
+  const msg = JSON.parse(raw) as unknown[]
+  const id = readEventId(msg[1])
+  const shape = checkEventShape(msg[1], DEFAULT_LIMITS)
+  if (!shape.ok || id === undefined) {
+    ws.send(JSON.stringify(['OK', id ?? '', false, 'invalid: shape']))
+    return
+  }
+  const outcome = await verifier.check(shape.event)
+  ws.send(JSON.stringify(['OK', id, outcome === 'valid', outcome === 'valid' ? '' : outcome]))
+}
+
+process.once('SIGTERM', () => {
+  void (async () => {
+    const extra = await stop()
+    const stats = { ...extra, verifier: verifier.stats }
+    await verifier.close()
+    process.stdout.write(`STATS ${JSON.stringify(stats)}\n`)
+    process.exit(0)
+  })()
+})

@@ -1,0 +1,419 @@
+/**
+ * `npm run bench`: ingest throughput of the TSEED relay against the
+ * verification limit, in one run on one set of signed events.
+ *
+ * 1. Signs N kind 21000 announces up front (on every core), from many keys:
+ *    funded downloaders, seeders and unfunded downloaders (plan.ts).
+ * 2. Funds the downloaders through the Ledger API on a fresh database.
+ * 3. (a) Starts a verify-only relay (relay-child.ts `verify`: same `ws`
+ *    transport, same worker pool) as a child process and sends every event.
+ * 4. (b) Starts the full TSEED relay (`startTseedRelay`: verify, ledger,
+ *    store, group commit) as a child process on the funded database and sends
+ *    the same events; then times REQ `#i` queries.
+ * 5. Prints accepted events/s, OK latency p50/p99, RSS, CPU per thread kind,
+ *    and the ratio (b)/(a). See docs/performance.md.
+ *
+ * Options: --events N --per-key N --swarms N --connections N --window N
+ * --threads N --time-limit S --reqs N --synchronous normal|full
+ * --only verify|tseed --cpu-prof DIR --json FILE
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { siblingModule, spawnWorker } from '../relay/src/core/spawn-worker'
+import { Ledger } from '../relay/src/ledger/ledger'
+import { openDatabase } from '../relay/src/store/database'
+import { fundDatabase } from './fund'
+import { runLoad, runReqs, type Frame, type LoadResult } from './load'
+import { keyCount, swarmHash, type PlanOptions } from './plan'
+import { coresUsed, cpuSnapshot, memory } from './proc'
+import { summariseProfile } from './profile'
+import type { SignedKey, SignJob } from './sign-worker'
+import { fmt, percentile } from './stats'
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const CHILD = fileURLToPath(siblingModule(import.meta.url, 'relay-child'))
+
+interface Options {
+  events: number
+  perKey: number
+  swarms: number
+  connections: number
+  window: number
+  threads: number
+  timeLimitS: number
+  reqs: number
+  synchronous: 'normal' | 'full'
+  only: 'verify' | 'tseed' | undefined
+  cpuProf: string | undefined
+  json: string | undefined
+}
+
+interface RunReport {
+  name: string
+  /** The saturation run: as fast as the window allows. */
+  load: LoadResult
+  /** The rest of the events at half the saturated rate: latency without a queue. */
+  paced?: { rate: number; load: LoadResult }
+  cores: { main: number; others: number }
+  /** Cores the load generator (this process) used meanwhile: it shares the machine. */
+  loadCores: number
+  memory: { rssMiB: number; peakMiB: number }
+  childStats: unknown
+  profile?: { area: string; ms: number; share: number }[]
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      events: { type: 'string', default: '40000' },
+      'per-key': { type: 'string', default: '20' },
+      swarms: { type: 'string', default: '200' },
+      connections: { type: 'string', default: '8' },
+      window: { type: 'string', default: '256' },
+      threads: { type: 'string', default: String(availableParallelism()) },
+      'time-limit': { type: 'string', default: '120' },
+      reqs: { type: 'string', default: '300' },
+      synchronous: { type: 'string', default: 'normal' },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'string' },
+    },
+  })
+  const int = (name: string, v: string, min: number, max: number): number => {
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new Error(`--${name} must be an integer from ${min} to ${max}`)
+    }
+    return n
+  }
+  if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
+    throw new Error('--synchronous must be normal or full')
+  }
+  if (values.only !== undefined && values.only !== 'verify' && values.only !== 'tseed') {
+    throw new Error('--only must be verify or tseed')
+  }
+  return {
+    // Bounded: generation and each run must stay within minutes.
+    events: int('events', values.events, 100, 200_000),
+    perKey: int('per-key', values['per-key'], 1, 1000),
+    swarms: int('swarms', values.swarms, 1, 100_000),
+    connections: int('connections', values.connections, 1, 64),
+    window: int('window', values.window, 1, 10_000),
+    threads: int('threads', values.threads, 1, 64),
+    timeLimitS: int('time-limit', values['time-limit'], 1, 600),
+    reqs: int('reqs', values.reqs, 0, 10_000),
+    synchronous: values.synchronous,
+    only: values.only,
+    cpuProf: values['cpu-prof'],
+    json: values.json,
+  }
+}
+
+/** Signs every event on one worker per core. */
+async function signAll(plan: PlanOptions, createdAt: number): Promise<SignedKey[]> {
+  const keys = keyCount(plan)
+  const workers = Math.min(availableParallelism(), keys)
+  const per = Math.ceil(keys / workers)
+  const parts = await Promise.all(
+    Array.from({ length: workers }, (_, w) => {
+      const job: SignJob = {
+        plan,
+        fromKey: w * per,
+        toKey: Math.min(keys, (w + 1) * per),
+        createdAt,
+      }
+      const worker = spawnWorker(siblingModule(import.meta.url, 'sign-worker'), job)
+      return new Promise<SignedKey[]>((done, fail) => {
+        worker.once('message', done)
+        worker.once('error', fail)
+      }).finally(() => void worker.terminate())
+    }),
+  )
+  return parts.flat()
+}
+
+/** Event j of every key, then event j + 1, …: each key's announces spread over the run. */
+function interleave(keys: readonly SignedKey[], total: number): Frame[] {
+  const frames: Frame[] = []
+  const perKey = Math.max(...keys.map((k) => k.events.length))
+  for (let j = 0; j < perKey && frames.length < total; j++) {
+    for (const k of keys) {
+      const e = k.events[j]
+      if (e !== undefined && frames.length < total) frames.push({ id: e.id, frame: e.frame })
+    }
+  }
+  return frames
+}
+
+interface Child {
+  proc: ChildProcess
+  url: string
+  stop(): Promise<unknown>
+}
+
+function startChild(args: string[], profDir: string | undefined, name: string): Promise<Child> {
+  // One folder per child: the loader-hooks thread writes a profile of its own.
+  const prof = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`]
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', CHILD, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  const exited = new Promise<void>((done) =>
+    proc.once('exit', () => {
+      done()
+    }),
+  )
+  return new Promise((ready, fail) => {
+    const timer = setTimeout(() => {
+      fail(new Error(`${name} did not start within 60 s`))
+    }, 60_000)
+    proc.once('exit', (code) => {
+      fail(new Error(`${name} exited with ${code} before READY`))
+    })
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /^READY (\S+)$/m.exec(out)
+      if (m?.[1] === undefined) return
+      clearTimeout(timer)
+      ready({
+        proc,
+        url: m[1],
+        async stop() {
+          proc.kill('SIGTERM')
+          await exited
+          const stats = /^STATS (.*)$/m.exec(out)?.[1]
+          return stats === undefined ? undefined : (JSON.parse(stats) as unknown)
+        },
+      })
+    })
+  })
+}
+
+async function measure(
+  name: string,
+  key: string,
+  child: Child,
+  frames: { saturate: readonly Frame[]; paced: readonly Frame[] },
+  o: Options,
+  after?: () => Promise<void>,
+): Promise<RunReport> {
+  const pid = child.proc.pid
+  if (pid === undefined) throw new Error('child has no pid')
+  const before = cpuSnapshot(pid)
+  const ownBefore = process.cpuUsage()
+  const load = await runLoad(child.url, frames.saturate, {
+    connections: o.connections,
+    window: o.window,
+    timeLimitMs: o.timeLimitS * 1000,
+  })
+  const cores = coresUsed(before, cpuSnapshot(pid))
+  const own = process.cpuUsage(ownBefore)
+  const loadCores = (own.user + own.system) / 1000 / Math.max(1, load.durationMs)
+  let paced: RunReport['paced']
+  if (frames.paced.length > 0) {
+    const half = Math.max(1, Math.floor(rate(load.answered, load.durationMs) / 2))
+    paced = {
+      rate: half,
+      load: await runLoad(child.url, frames.paced, {
+        connections: o.connections,
+        window: 100_000,
+        timeLimitMs: o.timeLimitS * 1000,
+        ratePerSecond: half,
+      }),
+    }
+  }
+  await after?.()
+  const mem = memory(pid)
+  const childStats = await child.stop()
+  const report: RunReport = { name, load, paced, cores, loadCores, memory: mem, childStats }
+  if (o.cpuProf !== undefined) {
+    // The main thread's profile is the biggest: it ran the relay.
+    const dir = join(o.cpuProf, key)
+    const file = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => ({ f, size: statSync(join(dir, f)).size }))
+      .sort((x, y) => y.size - x.size)[0]?.f
+    if (file !== undefined) report.profile = summariseProfile(join(dir, file))
+  }
+  return report
+}
+
+function describe(r: RunReport): string[] {
+  const l = r.load
+  const refused = Object.entries(l.refused)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ')
+  const lines = [
+    r.name,
+    `  answered ${fmt(l.answered)}/${fmt(l.sent)} in ${fmt(l.durationMs / 1000, 2)} s` +
+      `${l.timedOut ? ' (TIME LIMIT HIT)' : ''}; accepted ${fmt(l.accepted)}` +
+      (refused === '' ? '' : `, refused: ${refused}`),
+    `  accepted/s ${fmt(rate(l.accepted, l.durationMs))}   answered/s ${fmt(rate(l.answered, l.durationMs))}` +
+      `   steady answered/s (10th–90th pct of OKs) ${fmt(rate(l.steady.answered, l.steady.durationMs))}`,
+    `  OK latency at saturation (${fmt(l.sent)} events) p50 ${fmt(percentile(l.latenciesMs, 50), 1)} ms   p99 ${fmt(percentile(l.latenciesMs, 99), 1)} ms`,
+    ...(r.paced === undefined
+      ? []
+      : [
+          `  OK latency at half that rate (${fmt(r.paced.rate)}/s, ${fmt(r.paced.load.answered)} events) ` +
+            `p50 ${fmt(percentile(r.paced.load.latenciesMs, 50), 1)} ms   p99 ${fmt(percentile(r.paced.load.latenciesMs, 99), 1)} ms`,
+        ]),
+    `  relay CPU: main thread ${fmt(r.cores.main * 100)}% of a core, other threads ${fmt(r.cores.others * 100)}%` +
+      `   RSS ${fmt(r.memory.rssMiB)} MiB (peak ${fmt(r.memory.peakMiB)} MiB)`,
+    `  load generator CPU: ${fmt(r.loadCores * 100)}% of a core`,
+    `  relay stats ${JSON.stringify(r.childStats)}`,
+  ]
+  for (const p of r.profile ?? []) {
+    lines.push(
+      `  profile: ${p.area.padEnd(46)} ${fmt(p.ms).padStart(7)} ms  ${fmt(p.share * 100, 1)}%`,
+    )
+  }
+  return lines
+}
+
+const rate = (n: number, ms: number): number => (ms > 0 ? (n * 1000) / ms : 0)
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2))
+  const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
+  console.info(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+  )
+  console.info(
+    `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
+      `${o.swarms} swarms; ${o.connections} connections × window ${o.window}; ` +
+      `${o.threads} verifier threads; synchronous=${o.synchronous}`,
+  )
+  const t0 = performance.now()
+  const createdAt = Math.floor(Date.now() / 1000)
+  const keys = await signAll(plan, createdAt)
+  const all = interleave(keys, o.events)
+  // Four in five saturate the relay; the rest measure latency at half that rate.
+  const cut = Math.floor(all.length * 0.8)
+  const frames = { saturate: all.slice(0, cut), paced: all.slice(cut) }
+  console.info(`signed ${fmt(all.length)} events in ${fmt((performance.now() - t0) / 1000, 1)} s`)
+
+  const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-'))
+  if (o.cpuProf !== undefined) mkdirSync(o.cpuProf, { recursive: true })
+  const reports: RunReport[] = []
+  let reqs: { p50: number; p99: number; queries: number; events: number } | undefined
+  try {
+    if (o.only !== 'tseed') {
+      const child = await startChild(['verify', String(o.threads)], o.cpuProf, 'verify')
+      reports.push(await measure('(a) verify-only relay', 'verify', child, frames, o))
+      console.info(describe(reports.at(-1)!).join('\n'))
+    }
+    if (o.only !== 'verify') {
+      const db = join(dir, 'relay.sqlite')
+      const funded = keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey)
+      const t1 = performance.now()
+      fundDatabase(db, funded)
+      console.info(
+        `funded ${fmt(funded.length)} downloaders (deposit + swap each) in ${fmt((performance.now() - t1) / 1000, 1)} s`,
+      )
+      const child = await startChild(
+        ['tseed', String(o.threads), db, o.synchronous],
+        o.cpuProf,
+        'tseed',
+      )
+      const report = await measure(
+        '(b) TSEED relay (startTseedRelay)',
+        'tseed',
+        child,
+        frames,
+        o,
+        async () => {
+          if (o.reqs === 0) return
+          const hashes = Array.from({ length: o.reqs }, (_, i) => swarmHash(i % o.swarms))
+          const r = await runReqs(child.url, hashes, 100)
+          reqs = {
+            p50: percentile(r.latenciesMs, 50),
+            p99: percentile(r.latenciesMs, 99),
+            queries: hashes.length,
+            events: r.events,
+          }
+        },
+      )
+      reports.push(report)
+      console.info(describe(report).join('\n'))
+      if (reqs !== undefined) {
+        console.info(
+          `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
+            `p50 ${fmt(reqs.p50, 2)} ms   p99 ${fmt(reqs.p99, 2)} ms`,
+        )
+      }
+      console.info(
+        `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0))}`,
+      )
+    }
+    const [a, b] = reports
+    if (a !== undefined && b !== undefined) {
+      const ra = rate(a.load.accepted, a.load.durationMs)
+      const rb = rate(b.load.accepted, b.load.durationMs)
+      const sa = rate(a.load.steady.answered, a.load.steady.durationMs)
+      const sb = rate(b.load.steady.answered, b.load.steady.durationMs)
+      console.info(
+        `ratio (b)/(a): accepted/s ${fmt(rb / ra, 2)}; answered/s ${fmt(
+          rate(b.load.answered, b.load.durationMs) / rate(a.load.answered, a.load.durationMs),
+          2,
+        )}; steady answered/s ${fmt(sb / sa, 2)}`,
+      )
+    }
+    console.info(
+      `load average at the end ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    )
+    if (o.json !== undefined) {
+      writeFileSync(
+        o.json,
+        JSON.stringify(
+          {
+            options: o,
+            reports: reports.map((r) => ({
+              ...r,
+              load: { ...r.load, latenciesMs: undefined },
+              p50: percentile(r.load.latenciesMs, 50),
+              p99: percentile(r.load.latenciesMs, 99),
+            })),
+            reqs,
+          },
+          null,
+          2,
+        ),
+      )
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** After (b): the journal audits and the store holds an announce per accepted event. */
+function checkDatabase(path: string, accepted: number): string {
+  const db = openDatabase(path)
+  try {
+    const audit = new Ledger(db).audit()
+    const stored = db.prepare('SELECT count(*) FROM announces').pluck().get() as number
+    const downloads = db
+      .prepare("SELECT count(*) FROM ledger_postings WHERE kind = 'download'")
+      .pluck()
+      .get() as number
+    return `database after (b): audit ${audit.ok ? 'ok' : 'FAILED'}, ${fmt(stored)} announces stored for ${fmt(accepted)} accepted, ${fmt(downloads)} download postings`
+  } finally {
+    db.close()
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exitCode = 1
+})

@@ -1,0 +1,123 @@
+/**
+ * `npm run relay -- [start]`: runs the TSEED relay until SIGINT or SIGTERM.
+ */
+import { DEFAULT_PRICING, DEFAULT_RARITY, type PricingConfig } from '../../../src/balance/pricing'
+import {
+  RELAY_CLI_DEFAULTS,
+  RELAY_FLAGS,
+  TSEED_CLI_DEFAULTS,
+  TSEED_FLAGS,
+  CliUsageError,
+  type CliFlag,
+  type RelayCliOptions,
+  type TseedCliOptions,
+} from '../cli-options'
+import {
+  LIGHTNING_CLI_DEFAULTS,
+  LIGHTNING_FLAGS,
+  type LightningCliOptions,
+} from '../lightning/config'
+import {
+  describeLightningState,
+  describePoolState,
+  startTseedRelay,
+  type TseedRelayOptions,
+} from '../tseed-relay'
+import { commandHelp, parseCommand, type Command, type CommandIo } from './io'
+
+/** Everything `start` takes. */
+export type StartOptions = RelayCliOptions & LightningCliOptions & TseedCliOptions
+
+export const START_DEFAULTS: Readonly<StartOptions> = Object.freeze({
+  ...RELAY_CLI_DEFAULTS,
+  ...LIGHTNING_CLI_DEFAULTS,
+  ...TSEED_CLI_DEFAULTS,
+})
+
+export const START_FLAGS: readonly CliFlag<StartOptions>[] = [
+  ...RELAY_FLAGS,
+  ...LIGHTNING_FLAGS,
+  ...TSEED_FLAGS,
+]
+
+/**
+ * Maps parsed command-line options onto `startTseedRelay` options.
+ *
+ * @example
+ * startTseedRelay(tseedRelayOptions({ ...START_DEFAULTS, port: 0, db: ':memory:' }))
+ */
+export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
+  const pricing: PricingConfig = {
+    ...DEFAULT_PRICING,
+    baseTokensPerMB: o.pricePerMb,
+    rarity: o.rarity ? DEFAULT_RARITY : null,
+  }
+  const lightning: LightningCliOptions = {
+    lightning: o.lightning,
+    nwcTimeoutMs: o.nwcTimeoutMs,
+    ...(o.nwcUri !== undefined ? { nwcUri: o.nwcUri } : {}),
+    ...(o.nwcUriFile !== undefined ? { nwcUriFile: o.nwcUriFile } : {}),
+  }
+  return {
+    host: o.host,
+    port: o.port,
+    db: o.db,
+    announceTtlSeconds: o.announceTtlSeconds,
+    lightning,
+    pricing,
+    settleIntervalMs: o.settleIntervalSeconds * 1000,
+    trustProxy: o.trustProxy,
+    ...(o.bootstrapPool !== undefined ? { bootstrapPool: o.bootstrapPool } : {}),
+    ...(o.network !== undefined ? { network: o.network } : {}),
+    ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
+  }
+}
+
+const HELP = commandHelp(
+  'start',
+  'Runs the TSEED relay: NIP-01 over WebSocket, NIP-11 and the /api/v1 HTTP API on the same port.\n' +
+    'This is the default command.',
+  START_FLAGS,
+)
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the relay (default)',
+  help: () => HELP,
+  async run(argv: readonly string[], io: CommandIo): Promise<number> {
+    const parsed = parseCommand(argv, START_FLAGS, START_DEFAULTS, 0, HELP, io)
+    if (typeof parsed === 'number') return parsed
+    const o = parsed.options
+    let running
+    try {
+      running = await startTseedRelay({
+        ...tseedRelayOptions(o),
+        logger: {
+          info: (m: string) => {
+            io.out(`${m}\n`)
+          },
+          warn: (m: string, ...d: unknown[]) => {
+            io.err(`${[m, ...d.map(String)].join(' ')}\n`)
+          },
+          error: (m: string, ...d: unknown[]) => {
+            io.err(`${[m, ...d.map(String)].join(' ')}\n`)
+          },
+        },
+      })
+    } catch (err) {
+      if (!(err instanceof CliUsageError)) throw err
+      io.err(`${err.message}\n\n${HELP}`)
+      return 2
+    }
+    io.out(`${describeLightningState(running.lightning)}\n`)
+    io.out(`${describePoolState(running.ledger)}\n`)
+    io.out(`API ${running.apiUrl}\n`)
+    // Tests and scripts parse this line for the address.
+    io.out(`TSEED relay listening on ${running.url} (database ${o.db})\n`)
+
+    const signal = await io.waitForStop()
+    io.out(`${signal}: closing connections and the database\n`)
+    await running.close()
+    return 0
+  },
+}

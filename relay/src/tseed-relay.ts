@@ -1,0 +1,352 @@
+/**
+ * The TSEED relay as a product: one SQLite file holding the announce store,
+ * the ledger and the API's tables; the ledger as the announce policy, so a
+ * download the user cannot pay is refused and not listed; the HTTP API; a
+ * Lightning backend; NIP-11 `tseed` information; and the timers that settle
+ * escrow and reconcile Lightning. Every other `startRelay` option is passed
+ * through unchanged.
+ */
+import type { Pool } from '../../src/balance/amm'
+import type { Bolt11Network } from '../../src/balance/bolt11'
+import { formatAmount } from '../../src/balance/currency'
+import { DEFAULT_PRICING, type PricingConfig } from '../../src/balance/pricing'
+import { BYTES_PER_MB } from '../../src/balance/units'
+import { POOL_URL } from '../../src/balance/webledger'
+import { API_PREFIX, createApi, describeEndpoints, type Api, type ApiLogger } from './api'
+import type { DepositOptions } from './api/deposits'
+import type { WithdrawOptions } from './api/withdrawals'
+import type { Relay } from './core/relay'
+import type { RelayInfoOptions } from './http/nip11'
+import { Ledger, type LedgerOptions } from './ledger/ledger'
+import type { LightningBackend } from './lightning/backend'
+import {
+  createLightningBackend,
+  describeLightning,
+  LIGHTNING_CLI_DEFAULTS,
+  type LightningCliOptions,
+  type LightningDeps,
+} from './lightning/config'
+import { openDatabase, type SqliteDatabase } from './store/database'
+import { SqliteAnnounceStore } from './store/sqlite-store'
+import type { HttpRoute } from './transport/http-handler'
+import { startRelay, type StartRelayOptions } from './transport/start-relay'
+
+/** The proposal's example reserves, used to bootstrap a `dev` relay's empty pool. */
+export const DEV_POOL: Readonly<Pool> = Object.freeze({ tseed: 10_000_000n, sat: 5_000_000n })
+
+export interface TseedRelayOptions extends Omit<
+  StartRelayOptions,
+  'store' | 'dbPath' | 'policy' | 'routes' | 'info' | 'logger'
+> {
+  /** The SQLite file for announces, ledger and API; created with its folder. Default `:memory:`. */
+  db?: string
+  /**
+   * A backend instance (the caller keeps ownership and closes it), or the
+   * command-line configuration to build one from (closed by `close()`).
+   * Default: the `dev` backend.
+   */
+  lightning?: LightningBackend | LightningCliOptions
+  /** Injected into `createLightningBackend` (environment, file reader, WebSocket). */
+  lightningDeps?: LightningDeps
+  /** Network withdrawal invoices must be on; default `regtest` in test mode, else `bitcoin`. */
+  network?: Bolt11Network
+  pricing?: PricingConfig
+  /** Ledger windows and limits; the clock defaults to the relay's. */
+  ledger?: Omit<LedgerOptions, 'pricing'>
+  /** Reserves to bootstrap an empty pool with; ignored (with a log line) if a pool exists. */
+  bootstrapPool?: { tseed: bigint; sat: bigint }
+  /** With a test-mode backend, bootstrap an empty pool with {@link DEV_POOL}. Default true. */
+  autoBootstrapDevPool?: boolean
+  /** Escrow settlement period; default 60 s. */
+  settleIntervalMs?: number
+  /** Withdrawal reconciliation and deposit polling period; default 30 s. */
+  lightningSweepIntervalMs?: number
+  /** The URL clients reach the relay's HTTP side at, e.g. `https://relay.example` behind a proxy. */
+  publicUrl?: string
+  /** API tuning. */
+  api?: {
+    deposits?: Partial<DepositOptions>
+    withdrawals?: Partial<Omit<WithdrawOptions, 'network'>>
+    maxBodyBytes?: number
+    rateLimit?: { burst: number; perSecond: number }
+  }
+  /** NIP-11 parts; `tseed` is merged over the relay's own `tseed` object. */
+  info?: RelayInfoOptions
+  /** More HTTP routes, tried after the API. */
+  routes?: readonly HttpRoute[]
+  logger?: ApiLogger
+}
+
+export interface RunningTseedRelay {
+  /** `ws://host:port`. */
+  url: string
+  port: number
+  /** `http://host:port`: NIP-11 and the API. */
+  httpUrl: string
+  /** The API base URL as published in NIP-11. */
+  apiUrl: string
+  ledger: Ledger
+  lightning: LightningBackend
+  relay: Relay
+  api: Api
+  /** Runs one escrow settlement now, as the timer does. */
+  settle(): void
+  /** Runs one Lightning pass now, as the timer does. */
+  sweep(): Promise<void>
+  /** Stops the timers and the server, then closes the database and an owned backend. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the TSEED relay.
+ *
+ * @example
+ * const relay = await startTseedRelay({ port: 0, db: 'data/relay.sqlite' })
+ * console.info(relay.url, relay.apiUrl)
+ * await relay.close()
+ */
+export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<RunningTseedRelay> {
+  const {
+    db: dbPath = ':memory:',
+    lightning: lightningOption,
+    lightningDeps,
+    network,
+    pricing = DEFAULT_PRICING,
+    ledger: ledgerOptions,
+    bootstrapPool,
+    autoBootstrapDevPool = true,
+    settleIntervalMs = 60_000,
+    lightningSweepIntervalMs = 30_000,
+    publicUrl,
+    api: apiOptions,
+    info,
+    routes = [],
+    logger = console,
+    ...relayOptions
+  } = options
+  const clockMs = relayOptions.clock ?? Date.now
+  const nowSec = (): number => Math.floor(clockMs() / 1000)
+
+  const ownsLightning = lightningOption === undefined || !isBackend(lightningOption)
+  const lightning = isBackend(lightningOption)
+    ? lightningOption
+    : await createLightningBackend(lightningOption ?? LIGHTNING_CLI_DEFAULTS, lightningDeps)
+
+  let db: SqliteDatabase | undefined
+  try {
+    // The relay is given a store, so it would ignore `synchronous`; the file is opened here.
+    db = openDatabase(dbPath, { synchronous: relayOptions.synchronous })
+    const store = new SqliteAnnounceStore(db)
+    const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
+    const api = createApi({
+      db,
+      ledger,
+      lightning,
+      now: nowSec,
+      network: network ?? (lightning.testMode ? 'regtest' : 'bitcoin'),
+      trustProxy: relayOptions.trustProxy === true,
+      clockMs,
+      logger,
+      ...apiOptions,
+    })
+    preparePool(ledger, lightning, bootstrapPool, autoBootstrapDevPool, logger)
+
+    // Mutable on purpose: the NIP-11 document is rebuilt from it per request, and
+    // the API URL is only known once the port is.
+    const tseedInfo: Record<string, unknown> = {
+      api: publicUrl !== undefined ? trimSlash(publicUrl) + API_PREFIX : API_PREFIX,
+      pool: POOL_URL,
+      price: priceInfo(pricing),
+      lightning: lightning.name,
+      test_mode: lightning.testMode,
+      endpoints: describeEndpoints(),
+      ...info?.tseed,
+    }
+    const running = await startRelay({
+      ...relayOptions,
+      store,
+      policy: ledger.announcePolicy(),
+      routes: [api.route, ...routes],
+      logger,
+      info: {
+        ...info,
+        extraNips: [98, ...(info?.extraNips ?? [])],
+        limitation: { payment_required: true, ...info?.limitation },
+        tseed: tseedInfo,
+      },
+    })
+    const httpUrl = running.url.replace(/^ws/, 'http')
+    if (publicUrl === undefined && !isWildcard(relayOptions.host)) {
+      tseedInfo.api = httpUrl + API_PREFIX
+    }
+
+    const settle = (): void => {
+      try {
+        const r = ledger.settle(nowSec())
+        if (r.payouts.length > 0 || r.refunds.length > 0) {
+          const paid = r.payouts.reduce((sum, p) => sum + p.amount, 0n)
+          const refunded = r.refunds.reduce((sum, p) => sum + p.amount, 0n)
+          logger.info(
+            `settlement: ${r.payouts.length} payouts (${formatAmount(paid, 'TSEED')}), ` +
+              `${r.refunds.length} refunds (${formatAmount(refunded, 'TSEED')})`,
+          )
+        }
+      } catch (err) {
+        logger.error('settlement failed', err)
+      }
+    }
+    const sweep = async (): Promise<void> => {
+      const r = await api.sweep()
+      if (r.withdrawalsSettled > 0 || r.depositsCredited > 0) {
+        logger.info(
+          `lightning: ${r.withdrawalsSettled} withdrawals reconciled, ${r.depositsCredited} deposits credited`,
+        )
+      }
+    }
+    const settleTimer = every(settleIntervalMs, settle)
+    // Withdrawals a crash left pending are reconciled right away, not a period later.
+    const sweepTimer = every(lightningSweepIntervalMs, sweep, true)
+
+    const openDb = db
+    let closed: Promise<void> | undefined
+    const close = async (): Promise<void> => {
+      await settleTimer.stop()
+      await sweepTimer.stop()
+      await running.close()
+      // The database goes before the backend: a payment answered during shutdown then
+      // cannot be written as failed and stays pending for reconciliation, never refunded.
+      openDb.close()
+      if (ownsLightning) await lightning.close()
+    }
+    return {
+      url: running.url,
+      port: running.port,
+      httpUrl,
+      get apiUrl() {
+        return tseedInfo.api as string
+      },
+      ledger,
+      lightning,
+      relay: running.relay,
+      api,
+      settle,
+      sweep,
+      close: () => (closed ??= close()),
+    }
+  } catch (err) {
+    db?.close()
+    if (ownsLightning) await lightning.close()
+    throw err
+  }
+}
+
+/** Bootstraps the pool from the option, or automatically in test mode; logs what it found. */
+function preparePool(
+  ledger: Ledger,
+  lightning: LightningBackend,
+  requested: { tseed: bigint; sat: bigint } | undefined,
+  autoDev: boolean,
+  logger: ApiLogger,
+): void {
+  const existing = ledger.pool()
+  if (existing !== null) {
+    if (requested !== undefined) {
+      logger.info(`pool already bootstrapped (${describePool(existing)}); --bootstrap-pool ignored`)
+    }
+    return
+  }
+  if (requested !== undefined) {
+    logger.info(`pool bootstrapped with ${describePool(ledger.bootstrapPool(requested))}`)
+  } else if (lightning.testMode && autoDev) {
+    const pool = ledger.bootstrapPool(DEV_POOL)
+    logger.warn(
+      `TEST MODE: pool bootstrapped automatically with ${describePool(pool)} ` +
+        `because the Lightning backend is ${lightning.name}; these reserves are not real money`,
+    )
+  }
+}
+
+/** One startup line about the pool. */
+export function describePoolState(ledger: Ledger): string {
+  const pool = ledger.pool()
+  return pool === null
+    ? `pool ${POOL_URL}: empty; swaps are refused until the operator runs ` +
+        '`npm run relay -- bootstrap-pool --tseed N --sat N --db FILE`'
+    : `pool ${POOL_URL}: ${describePool(pool)}`
+}
+
+/** The Lightning startup line, free of secrets. */
+export function describeLightningState(lightning: LightningBackend): string {
+  return `lightning: ${describeLightning(lightning)}`
+}
+
+function describePool(pool: Pool): string {
+  return `${formatAmount(pool.tseed, 'TSEED')} / ${formatAmount(pool.sat, 'sat')}`
+}
+
+/** The price rule as published in NIP-11; amounts are strings like everywhere else. */
+function priceInfo(pricing: PricingConfig): Record<string, unknown> {
+  const r = pricing.rarity
+  return {
+    unit: 'TSEED',
+    bytes_per_mb: BYTES_PER_MB.toString(),
+    base_tokens_per_mb: pricing.baseTokensPerMB.toString(),
+    rarity:
+      r === null
+        ? null
+        : {
+            leechers_per_seeder: r.leechersPerSeeder,
+            scarce_multiplier: r.scarceMultiplier.toString(),
+            no_seeder_multiplier: r.noSeederMultiplier.toString(),
+          },
+    rule:
+      'downloads pay tokens_per_mb per 10^6 bytes into the swarm escrow; uploads are paid out ' +
+      'of that escrow only; GET /api/v1/price/{info_hash} gives a swarm’s current price',
+  }
+}
+
+function isBackend(v: LightningBackend | LightningCliOptions | undefined): v is LightningBackend {
+  return v !== undefined && typeof (v as Partial<LightningBackend>).createInvoice === 'function'
+}
+
+function isWildcard(host: string | undefined): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]'
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '')
+}
+
+/**
+ * Runs `task` every `ms`, never twice at once, without keeping the process
+ * alive. `stop()` waits (up to 5 s) for a run in progress.
+ */
+function every(
+  ms: number,
+  task: () => void | Promise<void>,
+  runNow = false,
+): { stop(): Promise<void> } {
+  let current: Promise<void> | undefined
+  const run = (): void => {
+    if (current !== undefined) return
+    current = Promise.resolve()
+      .then(task)
+      .catch(() => undefined)
+      .finally(() => {
+        current = undefined
+      })
+  }
+  const timer = setInterval(run, ms)
+  timer.unref()
+  if (runNow) run()
+  return {
+    async stop() {
+      clearInterval(timer)
+      // A wallet that does not answer must not hold shutdown hostage; an interrupted
+      // Lightning pass is simply repeated on the next start.
+      let cap: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([current, new Promise((resolve) => (cap = setTimeout(resolve, 5_000)))])
+      clearTimeout(cap)
+    },
+  }
+}

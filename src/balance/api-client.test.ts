@@ -1,0 +1,248 @@
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure'
+import { describe, expect, it } from 'vitest'
+import { verifyAuthHeader } from '../nostr/nip98'
+import { discoverTseedApi, TseedApiClient, TseedApiError, type FetchLike } from './api-client'
+
+const sk = generateSecretKey()
+const PK = getPublicKey(sk)
+const BASE = 'https://relay.example/api/v1/'
+
+interface Call {
+  url: string
+  init: RequestInit
+}
+
+/** A fetch that records calls and answers from a list. */
+function fakeFetch(...answers: [number, unknown][]): { fetch: FetchLike; calls: Call[] } {
+  const calls: Call[] = []
+  const fetch: FetchLike = (url, init) => {
+    calls.push({ url, init })
+    const [status, body] = answers.shift() ?? [500, { error: 'internal', message: 'no answer' }]
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
+    return Promise.resolve(new Response(text, { status }))
+  }
+  return { fetch, calls }
+}
+
+function client(fetch: FetchLike, signed = true): TseedApiClient {
+  return new TseedApiClient({
+    baseUrl: BASE,
+    fetch,
+    ...(signed ? { sign: (t) => Promise.resolve(finalizeEvent(t, sk)) } : {}),
+  })
+}
+
+async function rejection(p: Promise<unknown>): Promise<TseedApiError> {
+  try {
+    await p
+  } catch (err) {
+    expect(err).toBeInstanceOf(TseedApiError)
+    return err as TseedApiError
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('TseedApiClient', () => {
+  it('signs the exact URL it fetches, with a payload hash of the exact body bytes', async () => {
+    const { fetch, calls } = fakeFetch([
+      200,
+      {
+        side: 'sat_to_tseed',
+        amount_in: '1000',
+        amount_out: '1990',
+        replayed: false,
+        pool: { TSEED: '9998010', sat: '5001000' },
+        balances: { TSEED: '1990', sat: '0' },
+        test_mode: true,
+      },
+    ])
+    const r = await client(fetch).swap({
+      side: 'sat_to_tseed',
+      amountIn: 1000n,
+      minOut: 1900n,
+      ref: 'a',
+    })
+    expect(r).toEqual({
+      side: 'sat_to_tseed',
+      amountIn: 1000n,
+      amountOut: 1990n,
+      replayed: false,
+      pool: { tseed: 9_998_010n, sat: 5_001_000n },
+      balances: { tseed: 1990n, sat: 0n },
+      testMode: true,
+    })
+    const call = calls[0]!
+    expect(call.url).toBe('https://relay.example/api/v1/swap')
+    expect(call.init.method).toBe('POST')
+    const body = call.init.body as Uint8Array
+    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({
+      side: 'sat_to_tseed',
+      amount_in: '1000',
+      min_out: '1900',
+      ref: 'a',
+    })
+    const headers = call.init.headers as Record<string, string>
+    const auth = verifyAuthHeader(headers.Authorization, {
+      url: call.url,
+      method: 'POST',
+      body,
+      now: Math.floor(Date.now() / 1000),
+    })
+    expect(auth.pubkey).toBe(PK)
+  })
+
+  it('makes every auth event unique, so identical requests are not replays', async () => {
+    const answer: [number, unknown] = [
+      200,
+      { pubkey: PK, balances: { TSEED: '0', sat: '0' }, tseed_value_sat: null },
+    ]
+    const { fetch, calls } = fakeFetch(answer, answer)
+    const api = client(fetch)
+    await Promise.all([api.balance(), api.balance()])
+    const ids = calls.map((c) => {
+      const h = (c.init.headers as Record<string, string>).Authorization!
+      return verifyAuthHeader(h, { url: c.url, method: 'GET', now: Math.floor(Date.now() / 1000) })
+        .eventId
+    })
+    expect(new Set(ids).size).toBe(2)
+  })
+
+  it('puts query parameters in the signed URL and parses BigInt amounts', async () => {
+    const { fetch, calls } = fakeFetch([
+      200,
+      {
+        side: 'tseed_to_sat',
+        exact: 'out',
+        amount_in: '18446744073709551617',
+        amount_out: '5',
+        fee: '1',
+        price_impact_bps: '31',
+        pool: { TSEED: '1', sat: '2' },
+        pool_after: { TSEED: '3', sat: '4' },
+        test_mode: false,
+      },
+    ])
+    const q = await client(fetch, false).quote({ side: 'tseed_to_sat', amountOut: 5n })
+    expect(calls[0]!.url).toBe('https://relay.example/api/v1/quote?side=tseed_to_sat&amount_out=5')
+    expect((calls[0]!.init.headers as Record<string, string>).Authorization).toBeUndefined()
+    expect(q.amountIn).toBe(2n ** 64n + 1n)
+    expect(q.testMode).toBe(false)
+  })
+
+  it('turns error answers into TseedApiError with code, message, need and have', async () => {
+    const { fetch } = fakeFetch(
+      [
+        402,
+        {
+          error: 'insufficient_funds',
+          message: 'insufficient balance: need 9 sat, have 2',
+          currency: 'sat',
+          need: '9',
+          have: '2',
+          test_mode: true,
+        },
+      ],
+      [401, { error: 'unauthorized', reason: 'replay', message: 'auth event was already used' }],
+      [502, 'Bad gateway'],
+      [200, { pubkey: PK, balances: { TSEED: 5, sat: '0' } }],
+    )
+    const api = client(fetch)
+    const poor = await rejection(api.swap({ side: 'sat_to_tseed', amountIn: 9n, minOut: 0n }))
+    expect([poor.status, poor.code, poor.message, poor.need, poor.have, poor.currency]).toEqual([
+      402,
+      'insufficient_funds',
+      'insufficient balance: need 9 sat, have 2',
+      9n,
+      2n,
+      'sat',
+    ])
+    const replay = await rejection(api.balance())
+    expect([replay.status, replay.code, replay.reason]).toEqual([401, 'unauthorized', 'replay'])
+    const proxy = await rejection(api.balance())
+    expect([proxy.status, proxy.code]).toEqual([502, 'bad_response'])
+    // A number where a decimal string belongs is refused, never rounded.
+    const numeric = await rejection(api.balance())
+    expect(numeric.code).toBe('bad_response')
+    expect(numeric.message).toMatch(/TSEED/)
+  })
+
+  it('needs a signer for authenticated endpoints', async () => {
+    const { fetch, calls } = fakeFetch()
+    const e = await rejection(client(fetch, false).balance())
+    expect(e.code).toBe('no_signer')
+    expect(calls).toHaveLength(0)
+  })
+
+  it('parses deposits and withdrawals', async () => {
+    const { fetch } = fakeFetch(
+      [
+        201,
+        {
+          payment_hash: 'a'.repeat(64),
+          invoice: 'lnbcrt1…',
+          amount_sat: '1000',
+          state: 'credited',
+          created_at: 1,
+          expires_at: 2,
+          credited_sat: '1000',
+          credited_at: 2,
+          swap: { min_out: '5', state: 'failed', amount_out: null, message: 'swap not made' },
+          test_mode: true,
+        },
+      ],
+      [
+        202,
+        {
+          payment_hash: 'b'.repeat(64),
+          state: 'pending',
+          amount_sat: '10',
+          fee_reserve_sat: '10',
+          fee_paid_sat: null,
+          preimage: null,
+          created_at: 1,
+          updated_at: 1,
+          detail: 'outcome unknown',
+          test_mode: true,
+        },
+      ],
+    )
+    const api = client(fetch)
+    expect(await api.createDeposit({ amountSat: 1000n, swapMinOut: 5n })).toMatchObject({
+      state: 'credited',
+      creditedSat: 1000n,
+      swap: { minOut: 5n, state: 'failed', amountOut: null, message: 'swap not made' },
+    })
+    expect(await api.withdraw({ invoice: 'lnbcrt1…' })).toMatchObject({
+      state: 'pending',
+      feePaidSat: null,
+    })
+  })
+})
+
+describe('discoverTseedApi', () => {
+  it('reads tseed.api from NIP-11, resolving a path against the relay URL', async () => {
+    const { fetch, calls } = fakeFetch(
+      [
+        200,
+        {
+          tseed: {
+            api: '/api/v1',
+            pool: 'urn:pool:TSEED:satoshi',
+            lightning: 'dev',
+            test_mode: true,
+          },
+        },
+      ],
+      [200, { name: 'a plain relay' }],
+    )
+    expect(await discoverTseedApi('wss://relay.example:444', fetch)).toEqual({
+      apiUrl: 'https://relay.example:444/api/v1',
+      pool: 'urn:pool:TSEED:satoshi',
+      lightning: 'dev',
+      testMode: true,
+    })
+    expect(calls[0]!.url).toBe('https://relay.example:444')
+    expect((calls[0]!.init.headers as Record<string, string>).Accept).toBe('application/nostr+json')
+    expect(await discoverTseedApi('ws://plain.example', fetch)).toBeNull()
+  })
+})

@@ -1,0 +1,336 @@
+/**
+ * Crash safety of the real relay process: the CLI (ledger on, `dev`
+ * Lightning, a SQLite file) is killed with SIGKILL at random moments while
+ * clients publish funded and unfunded announces and fund accounts over the
+ * HTTP API. After every kill, everything the relay acknowledged must be in
+ * the file: the postings of charged announces, the announces themselves,
+ * deposits and swaps, and the journal must audit. Work that was never
+ * acknowledged may or may not be there; the audit covers it.
+ */
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/wasm'
+import { WebSocket } from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TseedApiClient } from '../../src/balance/api-client'
+import { toEventTemplate } from '../../src/nostr/kind21000'
+import { loadNostrWasm } from '../../relay/src/core/verifier'
+import { userAccount } from '../../relay/src/ledger/accounts'
+import { Ledger } from '../../relay/src/ledger/ledger'
+import type { Posting } from '../../relay/src/ledger/journal'
+import { openDatabase } from '../../relay/src/store/database'
+import { SqliteAnnounceStore } from '../../relay/src/store/sqlite-store'
+import { RELAY_CLI, startRelayProcess, type RelayProcess } from '../support/relay-process'
+
+/** At least 20 in CI; fewer by default so a local run stays quick. */
+const KILLS = Number(process.env.TSEED_CRASH_KILLS ?? (process.env.CI === 'true' ? 20 : 8))
+/** Up to the relay's 20 connections per address, less room for the HTTP client. */
+const CONNECTIONS = 16
+/** Per connection and round; below the relay's burst of 120 messages per connection. */
+const EVENTS_PER_CONNECTION = 100
+/**
+ * Everything is sent within about 0.5 s, faster than the relay can verify
+ * it, so for a while it holds a backlog: a kill then lands mid-verification,
+ * mid-commit or between a commit and its OKs.
+ */
+const TICK_MS = 100
+const PER_TICK = 20
+/** The kill falls this long after the load starts, uniformly. */
+const KILL_WINDOW_MS = [100, 1300] as const
+const MB = 1_000_000n
+
+type Role = 'paid' | 'unfunded' | 'seeder'
+
+interface Announce {
+  ev: NostrEvent
+  role: Role
+  /** TSEED the ledger must have charged if the announce was accepted. */
+  charge: bigint
+}
+
+interface Verdict {
+  ok: boolean
+  message: string
+}
+
+interface User {
+  sk: Uint8Array
+  pubkey: string
+  api: TseedApiClient
+}
+
+/** Everything the relay acknowledged, over all rounds. */
+const acked = {
+  announces: new Map<string, Announce & Verdict>(),
+  deposits: new Map<string, { pubkey: string; sats: bigint }>(),
+  swaps: new Map<string, { pubkey: string; ref: string; sats: bigint; tseed: bigint }>(),
+}
+const funded: User[] = []
+let dir: string
+let db: string
+
+beforeAll(async () => {
+  await loadNostrWasm()
+  dir = mkdtempSync(join(tmpdir(), 'tseed-crash-'))
+  db = join(dir, 'relay.sqlite')
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const now = (): number => Math.floor(Date.now() / 1000)
+
+function newUser(apiUrl: string): User {
+  const sk = generateSecretKey()
+  const sign = (t: EventTemplate): Promise<NostrEvent> => Promise.resolve(finalizeEvent(t, sk))
+  const api = new TseedApiClient({ baseUrl: apiUrl, fetch: (u, i) => fetch(u, i), sign })
+  return { sk, pubkey: getPublicKey(sk), api }
+}
+
+function announce(sk: Uint8Array, role: Role, k: bigint): Announce {
+  const ev = finalizeEvent(
+    toEventTemplate(
+      {
+        infoHash: randomBytes(20).toString('hex'),
+        uploaded: role === 'seeder' ? k * MB : 0n,
+        downloaded: role === 'seeder' ? 0n : k * MB,
+        left: role === 'seeder' ? 0n : 10n * MB,
+        // A new session each time: every announce is accounted in full (k MB at
+        // 1 TSEED/MB) and kept by the store, so both are predictable.
+        session: randomBytes(16).toString('hex'),
+      },
+      now(),
+    ),
+    sk,
+  )
+  return {
+    ev: JSON.parse(JSON.stringify(ev)) as NostrEvent,
+    role,
+    charge: role === 'paid' ? k : 0n,
+  }
+}
+
+/** This round's announces: from funded users (charged), new keys without funds, and seeders. */
+function roundAnnounces(count: number): Announce[] {
+  const out: Announce[] = []
+  for (let i = 0; i < count; i++) {
+    const r = i % 4
+    const user = funded[i % Math.max(1, funded.length)]
+    const k = BigInt((i % 3) + 1)
+    if (r < 2 && user !== undefined) out.push(announce(user.sk, 'paid', k))
+    else if (r === 3) out.push(announce(generateSecretKey(), 'seeder', k))
+    else out.push(announce(generateSecretKey(), 'unfunded', k))
+  }
+  return out
+}
+
+/** Publishes paced announces over several connections, recording every OK, until the sockets die. */
+async function publishUntilDead(
+  relay: RelayProcess,
+  announces: Announce[],
+): Promise<{ sent: number; answered: number }> {
+  const byId = new Map(announces.map((a) => [a.ev.id, a]))
+  let sent = 0
+  let answered = 0
+  const sockets = await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => {
+      const ws = new WebSocket(relay.url)
+      return new Promise<WebSocket>((resolve, reject) => {
+        ws.once('open', () => {
+          resolve(ws)
+        })
+        ws.once('error', reject)
+      })
+    }),
+  )
+  await Promise.all(
+    sockets.map(
+      (ws, c) =>
+        new Promise<void>((resolve) => {
+          const mine = announces.filter((_, i) => i % CONNECTIONS === c)
+          ws.on('message', (data: Buffer) => {
+            const msg = JSON.parse(data.toString()) as unknown[]
+            const a = msg[0] === 'OK' ? byId.get(msg[1] as string) : undefined
+            if (a === undefined) return
+            answered++
+            acked.announces.set(a.ev.id, { ...a, ok: msg[2] as boolean, message: msg[3] as string })
+          })
+          ws.on('error', () => undefined)
+          const timer = setInterval(() => {
+            for (const a of mine.splice(0, PER_TICK)) {
+              if (ws.readyState !== WebSocket.OPEN) break
+              ws.send(JSON.stringify(['EVENT', a.ev]))
+              sent++
+            }
+          }, TICK_MS)
+          ws.once('close', () => {
+            clearInterval(timer)
+            resolve()
+          })
+        }),
+    ),
+  )
+  return { sent, answered }
+}
+
+/** Two new users fund themselves over HTTP: a deposit, then a swap into TSEED. */
+async function fundOverHttp(relay: RelayProcess): Promise<void> {
+  await Promise.all(
+    [0, 1].map(async () => {
+      const user = newUser(relay.apiUrl)
+      try {
+        const created = await user.api.createDeposit({ amountSat: 300n })
+        const deposit = await user.api.deposit(created.paymentHash)
+        if (deposit.state !== 'credited') return
+        acked.deposits.set(created.paymentHash, { pubkey: user.pubkey, sats: 300n })
+        const ref = 'fund'
+        const swap = await user.api.swap({ side: 'sat_to_tseed', amountIn: 300n, minOut: 1n, ref })
+        acked.swaps.set(user.pubkey, {
+          pubkey: user.pubkey,
+          ref,
+          sats: 300n,
+          tseed: swap.amountOut,
+        })
+        funded.push(user)
+      } catch {
+        // Killed mid-request: nothing was acknowledged.
+      }
+    }),
+  )
+}
+
+/** Opens the file the way an operator's tools would, with the relay down, and checks it. */
+function checkDurable(): { charged: number; stored: number } {
+  const handle = openDatabase(db)
+  try {
+    const ledger = new Ledger(handle)
+    const store = new SqliteAnnounceStore(handle)
+    const audit = ledger.audit()
+    expect(
+      audit.ok,
+      JSON.stringify(audit, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)),
+    ).toBe(true)
+    expect(audit.sums).toEqual({ TSEED: 0n, sat: 0n })
+
+    const historyCache = new Map<string, Map<string, Posting>>()
+    const postingsOf = (pubkey: string): Map<string, Posting> => {
+      let h = historyCache.get(pubkey)
+      if (h === undefined) {
+        h = new Map(ledger.history(pubkey, 1000).map((p) => [p.ref, p]))
+        historyCache.set(pubkey, h)
+      }
+      return h
+    }
+    const t = now()
+    let charged = 0
+    let stored = 0
+    for (const a of acked.announces.values()) {
+      const accepted = a.ok && a.message === ''
+      const isStored = store.writes.hasId(a.ev.id, t)
+      expect(isStored, `announce ${a.ev.id} (${a.role}, OK ${a.ok} ${a.message})`).toBe(accepted)
+      if (isStored) stored++
+      const posting = postingsOf(a.ev.pubkey).get(`announce:${a.ev.id}`)
+      if (accepted && a.charge > 0n) {
+        const line = posting?.lines.find(
+          (l) => l.account === userAccount(a.ev.pubkey) && l.currency === 'TSEED',
+        )
+        expect(line?.amount, `charge of acknowledged announce ${a.ev.id}`).toBe(-a.charge)
+        charged++
+      } else {
+        expect(posting, `posting for ${a.role} announce ${a.ev.id} (${a.message})`).toBeUndefined()
+      }
+      if (a.role === 'unfunded') expect(a.ok).toBe(false)
+    }
+    for (const [hash, d] of acked.deposits) {
+      const line = postingsOf(d.pubkey)
+        .get(`deposit:${hash}`)
+        ?.lines.find((l) => l.account === userAccount(d.pubkey))
+      expect(line?.amount, `deposit ${hash}`).toBe(d.sats)
+    }
+    for (const s of acked.swaps.values()) {
+      const p = postingsOf(s.pubkey).get(`swap:api:${s.pubkey}:${s.ref}`)
+      const got = p?.lines.find(
+        (l) => l.account === userAccount(s.pubkey) && l.currency === 'TSEED',
+      )
+      expect(got?.amount, `swap of ${s.pubkey}`).toBe(s.tseed)
+    }
+    return { charged, stored }
+  } finally {
+    handle.close()
+  }
+}
+
+describe('relay process killed with SIGKILL under load', () => {
+  it(`keeps everything it acknowledged across ${KILLS} kills`, async () => {
+    const started = Date.now()
+    let killedMidLoad = 0
+    for (let round = 0; round < KILLS; round++) {
+      const relay = await startRelayProcess(['--port', '0', '--db', db, '--lightning', 'dev'])
+      const announces = roundAnnounces(CONNECTIONS * EVENTS_PER_CONNECTION)
+      const [from, to] = KILL_WINDOW_MS
+      const killAfter = from + Math.floor(Math.random() * (to - from))
+      const kill = setTimeout(() => relay.child.kill('SIGKILL'), killAfter)
+      const [load] = await Promise.all([publishUntilDead(relay, announces), fundOverHttp(relay)])
+      // If the load ended first, the kill still comes.
+      await relay.exited
+      clearTimeout(kill)
+      if (load.sent > load.answered) killedMidLoad++
+      checkDurable()
+    }
+    const totals = checkDurable()
+    // The test only means something if the kills hit real, acknowledged work.
+    expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(KILLS / 4))
+    expect(totals.charged).toBeGreaterThan(0)
+    expect(totals.stored).toBeGreaterThan(KILLS * 10)
+    expect(acked.swaps.size).toBeGreaterThan(0)
+
+    // The operator's audit command agrees, and a restarted relay serves every acknowledged announce.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', RELAY_CLI, 'audit', '--db', db],
+      { timeout: 30_000 },
+    )
+    expect(stdout).toMatch(/audit: OK/)
+    const relay = await startRelayProcess(['--port', '0', '--db', db, '--lightning', 'dev'])
+    try {
+      const accepted = [...acked.announces.values()].filter((a) => a.ok && a.message === '')
+      const sample = accepted.slice(-400).map((a) => a.ev.id)
+      expect(await storedIds(relay.url, sample)).toEqual(new Set(sample))
+    } finally {
+      relay.child.kill('SIGKILL')
+      await relay.exited
+    }
+    console.info(
+      `crash test: ${KILLS} kills (${killedMidLoad} with events in flight), ` +
+        `${acked.announces.size} announces answered, ${totals.stored} stored, ` +
+        `${totals.charged} charged, ${acked.swaps.size} users funded over HTTP, ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
+    )
+  }, 180_000)
+})
+
+/** The ids among `ids` that a REQ by id returns. */
+async function storedIds(url: string, ids: string[]): Promise<Set<string>> {
+  const ws = new WebSocket(url)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  const got = new Set<string>()
+  await new Promise<void>((resolve) => {
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as unknown[]
+      if (msg[0] === 'EVENT') got.add((msg[2] as NostrEvent).id)
+      if (msg[0] === 'EOSE') resolve()
+    })
+    ws.send(JSON.stringify(['REQ', 'check', { ids, limit: 500 }]))
+  })
+  ws.close()
+  return got
+}
