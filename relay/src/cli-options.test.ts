@@ -18,17 +18,40 @@ describe('parseCli', () => {
   it('uses the defaults', () => {
     expect(parse([])).toEqual({
       help: false,
-      options: { host: '127.0.0.1', port: 7447, db: 'data/relay.sqlite', announceTtlSeconds: 7200 },
+      options: {
+        host: '127.0.0.1',
+        port: 7447,
+        db: 'data/relay.sqlite',
+        synchronous: 'normal',
+        announceTtlSeconds: 7200,
+      },
     })
   })
 
   it('reads every flag in both spellings', () => {
     expect(
-      parse(['--host', '0.0.0.0', '--port=0', '--db', ':memory:', '--announce-ttl', '60']),
+      parse([
+        '--host',
+        '0.0.0.0',
+        '--port=0',
+        '--db',
+        ':memory:',
+        '--synchronous',
+        'full',
+        '--announce-ttl',
+        '60',
+      ]),
     ).toEqual({
       help: false,
-      options: { host: '0.0.0.0', port: 0, db: ':memory:', announceTtlSeconds: 60 },
+      options: {
+        host: '0.0.0.0',
+        port: 0,
+        db: ':memory:',
+        synchronous: 'full',
+        announceTtlSeconds: 60,
+      },
     })
+    expect(parse(['--synchronous=normal'])).toMatchObject({ options: { synchronous: 'normal' } })
   })
 
   it('answers --help and -h', () => {
@@ -41,6 +64,8 @@ describe('parseCli', () => {
     [['--port', '12a'], /--port must be an integer/],
     [['--announce-ttl', '0'], /--announce-ttl must be an integer from 1/],
     [['--db', ''], /--db needs a file path/],
+    [['--synchronous', 'off'], /--synchronous must be one of normal, full, got "off"/],
+    [['--synchronous', 'FULL'], /--synchronous must be one of normal, full/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['--port'], /argument missing/],
     [['extra'], /positional/],

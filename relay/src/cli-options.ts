@@ -3,6 +3,7 @@ import { MINIMUM_LIQUIDITY } from '../../src/balance/amm'
 import type { Bolt11Network } from '../../src/balance/bolt11'
 import { MAX_AMOUNT } from '../../src/balance/units'
 import { DEFAULT_ANNOUNCE_TTL_SECONDS } from './core/limits'
+import { SYNC_MODES, type SyncMode } from './store/database'
 
 /** A command-line flag that takes a value and writes it into the options `T`. */
 export interface CliFlag<T> {
@@ -26,6 +27,8 @@ export interface RelayCliOptions {
   host: string
   port: number
   db: string
+  /** When SQLite waits for the disk; see docs/performance.md. */
+  synchronous: SyncMode
   announceTtlSeconds: number
 }
 
@@ -38,6 +41,7 @@ export const RELAY_CLI_DEFAULTS: Readonly<RelayCliOptions> = Object.freeze({
   host: '127.0.0.1',
   port: 7447,
   db: 'data/relay.sqlite',
+  synchronous: 'normal',
   announceTtlSeconds: DEFAULT_ANNOUNCE_TTL_SECONDS,
 })
 
@@ -73,6 +77,15 @@ export const RELAY_FLAGS: readonly CliFlag<RelayCliOptions>[] = [
       o.db = v
     },
   },
+  choiceFlag(
+    'synchronous',
+    SYNC_MODES,
+    'durability of acknowledged writes: normal survives a killed process, full also a power ' +
+      `cut, at one fsync per group commit (default ${RELAY_CLI_DEFAULTS.synchronous})`,
+    (o, v) => {
+      o.synchronous = v
+    },
+  ),
   {
     name: 'announce-ttl',
     valueName: '<seconds>',
@@ -227,30 +240,21 @@ export const TSEED_FLAGS: readonly CliFlag<TseedCliOptions>[] = [
       o.pricePerMb = BigInt(integerFlag('price-per-mb', v, 1, 1_000_000_000))
     },
   },
-  {
-    name: 'rarity',
-    valueName: 'on|off',
-    description:
-      'rarity rule: swarms with few seeders per leecher cost and pay x2, none at all x4 (default off)',
-    apply: (o, v) => {
-      o.rarity = onOff('rarity', v)
+  onOffFlag(
+    'rarity',
+    'rarity rule: swarms with few seeders per leecher cost and pay x2, none at all x4 (default off)',
+    (o, on) => {
+      o.rarity = on
     },
-  },
-  {
-    name: 'network',
-    valueName: NETWORKS.join('|'),
-    description:
-      'network withdrawal invoices must be on (default regtest with dev, bitcoin with nwc)',
-    apply: (o, v) => {
-      const n = NETWORKS.find((x) => x === v)
-      if (n === undefined) {
-        throw new CliUsageError(
-          `--network must be one of ${NETWORKS.join(', ')}, got ${JSON.stringify(v)}`,
-        )
-      }
+  ),
+  choiceFlag(
+    'network',
+    NETWORKS,
+    'network withdrawal invoices must be on (default regtest with dev, bitcoin with nwc)',
+    (o, n) => {
       o.network = n
     },
-  },
+  ),
   {
     name: 'public-url',
     valueName: '<url>',
@@ -273,21 +277,55 @@ export const TSEED_FLAGS: readonly CliFlag<TseedCliOptions>[] = [
       o.publicUrl = url.href.replace(/\/+$/, '')
     },
   },
-  {
-    name: 'trust-proxy',
-    valueName: 'on|off',
-    description:
-      'trust X-Forwarded-For/-Proto/-Host/-Port from a reverse proxy you run (default off)',
-    apply: (o, v) => {
-      o.trustProxy = onOff('trust-proxy', v)
+  onOffFlag(
+    'trust-proxy',
+    'trust X-Forwarded-For/-Proto/-Host/-Port from a reverse proxy you run (default off)',
+    (o, on) => {
+      o.trustProxy = on
     },
-  },
+  ),
 ]
 
-function onOff(name: string, v: string): boolean {
-  if (v === 'on') return true
-  if (v === 'off') return false
-  throw new CliUsageError(`--${name} must be on or off, got ${JSON.stringify(v)}`)
+/** A flag whose value is one of `choices`, shown as `a|b|c`. */
+function choiceFlag<T, C extends string>(
+  name: string,
+  choices: readonly C[],
+  description: string,
+  set: (options: T, value: C) => void,
+): CliFlag<T> {
+  return {
+    name,
+    valueName: choices.join('|'),
+    description,
+    apply: (o, v) => {
+      const c = choices.find((x) => x === v)
+      if (c === undefined) {
+        throw new CliUsageError(
+          `--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`,
+        )
+      }
+      set(o, c)
+    },
+  }
+}
+
+/** A flag that takes `on` or `off`. */
+function onOffFlag<T>(
+  name: string,
+  description: string,
+  set: (options: T, on: boolean) => void,
+): CliFlag<T> {
+  return {
+    name,
+    valueName: 'on|off',
+    description,
+    apply: (o, v) => {
+      if (v !== 'on' && v !== 'off') {
+        throw new CliUsageError(`--${name} must be on or off, got ${JSON.stringify(v)}`)
+      }
+      set(o, v === 'on')
+    },
+  }
 }
 
 function integerFlag(name: string, v: string, min: number, max: number): number {

@@ -1,5 +1,6 @@
 /**
- * The reference relay's public surface, for components that plug into it
+ * The reference relay's public surface: the whole TSEED relay in one call
+ * (`startTseedRelay`), and its parts for components that plug into it
  * (ledger, tracker endpoint, Lightning) and for tests.
  */
 export { Relay, BLOCKED_KIND_MESSAGE, type RelayOptions } from './core/relay'
@@ -45,6 +46,7 @@ export {
 export { buildRelayInfo, type RelayInfoDocument, type RelayInfoOptions } from './http/nip11'
 export { CORS_HEADERS, type HttpRoute } from './transport/http-handler'
 export { startRelay, type RunningRelay, type StartRelayOptions } from './transport/start-relay'
+export { startTseedRelay, type RunningTseedRelay, type TseedRelayOptions } from './tseed-relay'
 export {
   parseCli,
   usage,

@@ -65,7 +65,7 @@ export function createHandlers(d: HandlerDeps) {
     async getState(): Promise<StateView> {
       await d.ready
       const urls = await d.settings.relays.get()
-      const pendingCount = await d.outbox.countOpen()
+      const { recent, openCount: pendingCount } = await d.outbox.snapshot(RECENT_ANNOUNCES)
       watchRelays(urls, pendingCount)
       const relays: RelayView[] = urls.map((url) => {
         const s = d.pool.status(url)
@@ -77,7 +77,7 @@ export function createHandlers(d: HandlerDeps) {
         pubkey: d.identity.pubkey(),
         npub: d.identity.npub(),
         relays,
-        recent: await d.outbox.recent(RECENT_ANNOUNCES),
+        recent,
         pendingCount,
         activity: d.activity.recent(20),
       })

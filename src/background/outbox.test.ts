@@ -133,10 +133,10 @@ describe('createOutbox', () => {
         )
       }
     }
-    expect((await outbox.recent(3)).map((e) => e.id)).toEqual([ids[5], ids[4], ids[3]])
+    expect((await outbox.snapshot(3)).recent.map((e) => e.id)).toEqual([ids[5], ids[4], ids[3]])
     expect(await outbox.prune(2)).toBe(3)
     // The unfinished entry (index 1) is kept whatever its age.
-    expect((await outbox.recent(10)).map((e) => e.id)).toEqual([ids[5], ids[4], ids[1]])
+    expect((await outbox.snapshot(10)).recent.map((e) => e.id)).toEqual([ids[5], ids[4], ids[1]])
     expect(await outbox.prune(2)).toBe(0)
   })
 

@@ -29,9 +29,13 @@ export interface Outbox {
   get(id: number): Promise<OutboxEntry | undefined>
   /** Entries with an unfinished relay (or no relay at all), oldest first. */
   listOpen(): Promise<OutboxEntry[]>
-  /** The newest entries, newest first. */
-  recent(limit: number): Promise<OutboxEntry[]>
   countOpen(): Promise<number>
+  /**
+   * The newest entries (newest first) and the open count, read in ONE transaction, so the
+   * popup never shows an announce as delivered while still counting it as
+   * waiting (two separate reads can straddle a publisher update).
+   */
+  snapshot(limit: number): Promise<{ recent: OutboxEntry[]; openCount: number }>
   /**
    * Read-modify-write of one entry in a single transaction. `change` must be
    * synchronous (an IndexedDB transaction ends at the first foreign await);
@@ -84,6 +88,18 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
     return next
   }
 
+  const snapshot: Outbox['snapshot'] = async (limit) => {
+    const tx = db.transaction('outbox')
+    const openCount = await tx.store.index('open').count(1)
+    const records: OutboxRecord[] = []
+    let cursor = await tx.store.openCursor(null, 'prev')
+    while (cursor && records.length < limit) {
+      records.push(cursor.value)
+      cursor = await cursor.continue()
+    }
+    return { recent: decodeAll(records), openCount }
+  }
+
   return {
     async add(entry, relays) {
       const results: RelayResults = {}
@@ -118,15 +134,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       return decodeAll(records).sort((a, b) => a.id - b.id)
     },
 
-    async recent(limit) {
-      const records: OutboxRecord[] = []
-      let cursor = await db.transaction('outbox').store.openCursor(null, 'prev')
-      while (cursor && records.length < limit) {
-        records.push(cursor.value)
-        cursor = await cursor.continue()
-      }
-      return decodeAll(records)
-    },
+    snapshot,
 
     countOpen: () => db.countFromIndex('outbox', 'open', 1),
 

@@ -1,6 +1,7 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { describe, expect, it } from 'vitest'
 import { verifyAuthHeader } from '../nostr/nip98'
+import { rejectionOf } from '../../tests/support/rejection'
 import { discoverTseedApi, TseedApiClient, TseedApiError, type FetchLike } from './api-client'
 
 const sk = generateSecretKey()
@@ -32,15 +33,7 @@ function client(fetch: FetchLike, signed = true): TseedApiClient {
   })
 }
 
-async function rejection(p: Promise<unknown>): Promise<TseedApiError> {
-  try {
-    await p
-  } catch (err) {
-    expect(err).toBeInstanceOf(TseedApiError)
-    return err as TseedApiError
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (p: Promise<unknown>) => rejectionOf(p, TseedApiError)
 
 describe('TseedApiClient', () => {
   it('signs the exact URL it fetches, with a payload hash of the exact body bytes', async () => {

@@ -198,20 +198,20 @@ export class TseedApiClient {
   /** `GET /balance` (NIP-98). */
   async balance(): Promise<Balance> {
     const b = await this.call('GET', '/balance', { auth: true })
-    const bal = obj(b.balances, 'balances')
     return {
       pubkey: str(b.pubkey, 'pubkey'),
-      balances: amounts(bal),
-      tseedValueSat:
-        b.tseed_value_sat === null ? null : amount(b.tseed_value_sat, 'tseed_value_sat'),
+      balances: amounts(b.balances, 'balances'),
+      tseedValueSat: nullable(b.tseed_value_sat, 'tseed_value_sat', amount),
       testMode: testMode(b),
     }
   }
 
   /** `GET /history?limit=` (NIP-98): the caller's postings, newest first. */
   async history(limit?: number): Promise<HistoryEntry[]> {
-    const query = limit === undefined ? undefined : { limit: String(limit) }
-    const b = await this.call('GET', '/history', { auth: true, query })
+    const b = await this.call('GET', '/history', {
+      auth: true,
+      query: { limit: limit?.toString() },
+    })
     return arr(b.entries, 'entries').map((e) => {
       const entry = obj(e, 'entry')
       return {
@@ -219,8 +219,8 @@ export class TseedApiClient {
         kind: str(entry.kind, 'kind'),
         ref: str(entry.ref, 'ref'),
         at: num(entry.at, 'at'),
-        memo: entry.memo === null ? null : str(entry.memo, 'memo'),
-        change: signedAmounts(obj(entry.change, 'change')),
+        memo: nullable(entry.memo, 'memo', str),
+        change: signedAmounts(entry.change, 'change'),
         lines: arr(entry.lines, 'lines').map((l) => {
           const line = obj(l, 'line')
           return {
@@ -235,8 +235,9 @@ export class TseedApiClient {
 
   /** `GET /price/<info hash>[?bytes=]` (public). */
   async price(infoHash: string, bytes?: bigint): Promise<SwarmPriceInfo> {
-    const query = bytes === undefined ? undefined : { bytes: bytes.toString() }
-    const b = await this.call('GET', `/price/${encodeURIComponent(infoHash)}`, { query })
+    const b = await this.call('GET', `/price/${encodeURIComponent(infoHash)}`, {
+      query: { bytes: bytes?.toString() },
+    })
     const escrow = obj(b.escrow, 'escrow')
     const info: SwarmPriceInfo = {
       infoHash: str(b.info_hash, 'info_hash'),
@@ -268,7 +269,7 @@ export class TseedApiClient {
     return {
       url: str(b.url, 'url'),
       bootstrapped: bool(b.bootstrapped, 'bootstrapped'),
-      reserves: b.reserves === null ? null : amounts(obj(b.reserves, 'reserves')),
+      reserves: nullable(b.reserves, 'reserves', amounts),
       k: b.k === undefined ? null : amount(b.k, 'k'),
       fee: str(b.fee, 'fee'),
       spot:
@@ -286,27 +287,27 @@ export class TseedApiClient {
   async quote(
     params: { side: SwapSide; amountIn: bigint } | { side: SwapSide; amountOut: bigint },
   ): Promise<Quote> {
-    const query: Record<string, string> = { side: params.side }
-    if ('amountIn' in params) query.amount_in = params.amountIn.toString()
-    else query.amount_out = params.amountOut.toString()
-    const b = await this.call('GET', '/quote', { query })
+    const b = await this.call('GET', '/quote', {
+      query:
+        'amountIn' in params
+          ? { side: params.side, amount_in: params.amountIn.toString() }
+          : { side: params.side, amount_out: params.amountOut.toString() },
+    })
     return {
-      side: swapSide(b.side),
+      ...trade(b),
       exact: b.exact === 'out' ? 'out' : 'in',
-      amountIn: amount(b.amount_in, 'amount_in'),
-      amountOut: amount(b.amount_out, 'amount_out'),
       fee: amount(b.fee, 'fee'),
       priceImpactBps: amount(b.price_impact_bps, 'price_impact_bps'),
-      pool: amounts(obj(b.pool, 'pool')),
-      poolAfter: amounts(obj(b.pool_after, 'pool_after')),
-      testMode: testMode(b),
+      poolAfter: amounts(b.pool_after, 'pool_after'),
     }
   }
 
   /** `POST /deposit` (NIP-98): a BOLT 11 invoice bound to the caller; with `swapMinOut`, swapped to TSEED on arrival. */
   async createDeposit(params: { amountSat: bigint; swapMinOut?: bigint }): Promise<Deposit> {
-    const body: Record<string, string> = { amount_sat: params.amountSat.toString() }
-    if (params.swapMinOut !== undefined) body.swap_min_out = params.swapMinOut.toString()
+    const body = {
+      amount_sat: params.amountSat.toString(),
+      swap_min_out: params.swapMinOut?.toString(),
+    }
     return deposit(await this.call('POST', '/deposit', { auth: true, body }))
   }
 
@@ -324,21 +325,17 @@ export class TseedApiClient {
     minOut: bigint
     ref?: string
   }): Promise<SwapResult> {
-    const body: Record<string, string> = {
+    const body = {
       side: params.side,
       amount_in: params.amountIn.toString(),
       min_out: params.minOut.toString(),
+      ref: params.ref,
     }
-    if (params.ref !== undefined) body.ref = params.ref
     const b = await this.call('POST', '/swap', { auth: true, body })
     return {
-      side: swapSide(b.side),
-      amountIn: amount(b.amount_in, 'amount_in'),
-      amountOut: amount(b.amount_out, 'amount_out'),
+      ...trade(b),
       replayed: bool(b.replayed, 'replayed'),
-      pool: amounts(obj(b.pool, 'pool')),
-      balances: amounts(obj(b.balances, 'balances')),
-      testMode: testMode(b),
+      balances: amounts(b.balances, 'balances'),
     }
   }
 
@@ -348,8 +345,7 @@ export class TseedApiClient {
    * payment (refunded) rejects, with the withdrawal in `details.withdrawal`.
    */
   async withdraw(params: { invoice: string; maxFeeSat?: bigint }): Promise<Withdrawal> {
-    const body: Record<string, string> = { invoice: params.invoice }
-    if (params.maxFeeSat !== undefined) body.max_fee_sat = params.maxFeeSat.toString()
+    const body = { invoice: params.invoice, max_fee_sat: params.maxFeeSat?.toString() }
     return withdrawal(await this.call('POST', '/withdraw', { auth: true, body }))
   }
 
@@ -363,14 +359,17 @@ export class TseedApiClient {
   private async call(
     method: 'GET' | 'POST',
     path: string,
+    /** Query parameters and body fields that are undefined are left out. */
     opts: {
       auth?: boolean
-      query?: Record<string, string> | undefined
-      body?: Record<string, string>
+      query?: Record<string, string | undefined>
+      body?: Record<string, string | undefined>
     },
   ): Promise<Record<string, unknown>> {
     const url = new URL(this.base + path)
-    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v)
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, v)
+    }
     // The exact string signed is the exact string fetched: NIP-98 compares them byte for byte.
     const href = url.href
     const body =
@@ -479,7 +478,7 @@ function deposit(b: Record<string, unknown>): Deposit {
     swapInfo = {
       minOut: amount(swap.min_out, 'swap.min_out'),
       state: s,
-      amountOut: swap.amount_out === null ? null : amount(swap.amount_out, 'swap.amount_out'),
+      amountOut: nullable(swap.amount_out, 'swap.amount_out', amount),
       ...(typeof swap.message === 'string' ? { message: swap.message } : {}),
     }
   }
@@ -490,9 +489,22 @@ function deposit(b: Record<string, unknown>): Deposit {
     state: state as DepositState,
     createdAt: num(b.created_at, 'created_at'),
     expiresAt: num(b.expires_at, 'expires_at'),
-    creditedSat: b.credited_sat === null ? null : amount(b.credited_sat, 'credited_sat'),
-    creditedAt: b.credited_at === null ? null : num(b.credited_at, 'credited_at'),
+    creditedSat: nullable(b.credited_sat, 'credited_sat', amount),
+    creditedAt: nullable(b.credited_at, 'credited_at', num),
     swap: swapInfo,
+    testMode: testMode(b),
+  }
+}
+
+/** The fields a quote and a swap answer share. */
+function trade(
+  b: Record<string, unknown>,
+): Pick<Quote, 'side' | 'amountIn' | 'amountOut' | 'pool' | 'testMode'> {
+  return {
+    side: swapSide(b.side),
+    amountIn: amount(b.amount_in, 'amount_in'),
+    amountOut: amount(b.amount_out, 'amount_out'),
+    pool: amounts(b.pool, 'pool'),
     testMode: testMode(b),
   }
 }
@@ -505,11 +517,11 @@ function withdrawal(b: Record<string, unknown>): Withdrawal {
     state: state,
     amountSat: amount(b.amount_sat, 'amount_sat'),
     feeReserveSat: amount(b.fee_reserve_sat, 'fee_reserve_sat'),
-    feePaidSat: b.fee_paid_sat === null ? null : amount(b.fee_paid_sat, 'fee_paid_sat'),
-    preimage: b.preimage === null ? null : str(b.preimage, 'preimage'),
+    feePaidSat: nullable(b.fee_paid_sat, 'fee_paid_sat', amount),
+    preimage: nullable(b.preimage, 'preimage', str),
     createdAt: num(b.created_at, 'created_at'),
     updatedAt: num(b.updated_at, 'updated_at'),
-    detail: b.detail === null ? null : str(b.detail, 'detail'),
+    detail: nullable(b.detail, 'detail', str),
     testMode: testMode(b),
   }
 }
@@ -528,12 +540,19 @@ function signed(v: unknown, name: string): bigint {
   return BigInt(v)
 }
 
-function amounts(o: Record<string, unknown>): Amounts {
+function amounts(v: unknown, name: string): Amounts {
+  const o = obj(v, name)
   return { tseed: amount(o.TSEED, 'TSEED'), sat: amount(o.sat, 'sat') }
 }
 
-function signedAmounts(o: Record<string, unknown>): Amounts {
+function signedAmounts(v: unknown, name: string): Amounts {
+  const o = obj(v, name)
   return { tseed: signed(o.TSEED, 'TSEED'), sat: signed(o.sat, 'sat') }
+}
+
+/** `null` as null, anything else through `parse`. */
+function nullable<T>(v: unknown, name: string, parse: (v: unknown, name: string) => T): T | null {
+  return v === null ? null : parse(v, name)
 }
 
 function str(v: unknown, name: string): string {

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { quoteSwap, quoteSwapExactOut } from '../../src/balance/amm'
@@ -13,7 +11,9 @@ import { LightningError } from '../../relay/src/lightning/backend'
 import type { WebSocketImplementation } from '../../relay/src/lightning/nwc-client'
 import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
 import { startRelay, type RunningRelay } from '../../relay/src/transport/start-relay'
+import { spawnRelay, type RelayProcess } from '../../scripts/relay-process'
 import { NwcWalletService } from '../support/nwc-wallet-service'
+import { rejectionOf } from '../support/rejection'
 import {
   foreignInvoice,
   newUser,
@@ -27,15 +27,7 @@ import {
 const HASH = 'c'.repeat(40)
 
 /** The error a client call rejected with. */
-async function apiError(p: Promise<unknown>): Promise<TseedApiError> {
-  try {
-    await p
-  } catch (err) {
-    expect(err).toBeInstanceOf(TseedApiError)
-    return err as TseedApiError
-  }
-  throw new Error('expected the call to fail')
-}
+const apiError = (p: Promise<unknown>) => rejectionOf(p, TseedApiError)
 
 /** A user holding `sat` sats (a dev deposit, polled once). */
 async function fundedUser(relay: RunningTseedRelay, sat: bigint): Promise<TestUser> {
@@ -737,10 +729,9 @@ describe('API configuration', () => {
 })
 
 describe('NWC backend wired through the command line', () => {
-  const CLI = fileURLToPath(new URL('../../relay/src/cli.ts', import.meta.url))
   let nwcRelay: RunningRelay
   let wallet: NwcWalletService
-  let child: ChildProcessWithoutNullStreams | undefined
+  let cli: RelayProcess | undefined
   let dir: string
 
   beforeAll(async () => {
@@ -754,7 +745,7 @@ describe('NWC backend wired through the command line', () => {
   })
 
   afterAll(async () => {
-    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL')
+    if (cli !== undefined && cli.child.exitCode === null) cli.child.kill('SIGKILL')
     await wallet.stop()
     await nwcRelay.close()
     rmSync(dir, { recursive: true, force: true })
@@ -762,12 +753,8 @@ describe('NWC backend wired through the command line', () => {
 
   it('credits a deposit invoice the wallet service issued, once the wallet settles it', async () => {
     const db = join(dir, 'relay.sqlite')
-    child = spawn(
-      process.execPath,
+    cli = await spawnRelay(
       [
-        '--import',
-        'tsx',
-        CLI,
         '--port',
         '0',
         '--db',
@@ -779,18 +766,14 @@ describe('NWC backend wired through the command line', () => {
         '--network',
         'regtest',
       ],
-      { env: { ...process.env, TSEED_NWC_URI: wallet.createConnection().uri } },
+      { env: { ...process.env, TSEED_NWC_URI: wallet.createConnection().uri }, timeoutMs: 15_000 },
     )
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-    await expect
-      .poll(() => out, { timeout: 15_000 })
-      .toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+/)
+    const out = cli.output()
     expect(out).toContain(`lightning: nwc (wallet ${wallet.walletPubkey})`)
     expect(out).toMatch(/pool urn:pool:TSEED:satoshi: empty/)
     expect(out).not.toContain('secret=')
-    const url = /ws:\/\/127\.0\.0\.1:\d+/.exec(out)![0]
+    const { url } = cli
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
 
     const info = await discoverTseedApi(url, (u, i) => fetch(u, i))
     expect(info).toMatchObject({ lightning: 'nwc', testMode: false })
@@ -812,8 +795,7 @@ describe('NWC backend wired through the command line', () => {
     const s = await apiError(user.api.swap({ side: 'sat_to_tseed', amountIn: 100n, minOut: 0n }))
     expect(s.code).toBe('pool_not_bootstrapped')
 
-    const exited = new Promise((resolve) => child!.once('exit', resolve))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
   })
 })

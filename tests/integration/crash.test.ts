@@ -13,11 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
-import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/wasm'
+import type { NostrEvent } from 'nostr-tools/core'
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/wasm'
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TseedApiClient } from '../../src/balance/api-client'
 import { toEventTemplate } from '../../src/nostr/kind21000'
 import { loadNostrWasm } from '../../relay/src/core/verifier'
 import { userAccount } from '../../relay/src/ledger/accounts'
@@ -25,7 +24,8 @@ import { Ledger } from '../../relay/src/ledger/ledger'
 import type { Posting } from '../../relay/src/ledger/journal'
 import { openDatabase } from '../../relay/src/store/database'
 import { SqliteAnnounceStore } from '../../relay/src/store/sqlite-store'
-import { RELAY_CLI, startRelayProcess, type RelayProcess } from '../support/relay-process'
+import { RELAY_CLI, spawnRelay, type RelayProcess } from '../../scripts/relay-process'
+import { newUser, type TestUser } from '../support/tseed-relay'
 
 /** At least 20 in CI; fewer by default so a local run stays quick. */
 const KILLS = Number(process.env.TSEED_CRASH_KILLS ?? (process.env.CI === 'true' ? 20 : 8))
@@ -58,19 +58,13 @@ interface Verdict {
   message: string
 }
 
-interface User {
-  sk: Uint8Array
-  pubkey: string
-  api: TseedApiClient
-}
-
 /** Everything the relay acknowledged, over all rounds. */
 const acked = {
   announces: new Map<string, Announce & Verdict>(),
   deposits: new Map<string, { pubkey: string; sats: bigint }>(),
   swaps: new Map<string, { pubkey: string; ref: string; sats: bigint; tseed: bigint }>(),
 }
-const funded: User[] = []
+const funded: TestUser[] = []
 let dir: string
 let db: string
 
@@ -85,13 +79,6 @@ afterAll(() => {
 })
 
 const now = (): number => Math.floor(Date.now() / 1000)
-
-function newUser(apiUrl: string): User {
-  const sk = generateSecretKey()
-  const sign = (t: EventTemplate): Promise<NostrEvent> => Promise.resolve(finalizeEvent(t, sk))
-  const api = new TseedApiClient({ baseUrl: apiUrl, fetch: (u, i) => fetch(u, i), sign })
-  return { sk, pubkey: getPublicKey(sk), api }
-}
 
 function announce(sk: Uint8Array, role: Role, k: bigint): Announce {
   const ev = finalizeEvent(
@@ -183,7 +170,7 @@ async function publishUntilDead(
 async function fundOverHttp(relay: RelayProcess): Promise<void> {
   await Promise.all(
     [0, 1].map(async () => {
-      const user = newUser(relay.apiUrl)
+      const user = newUser(relay)
       try {
         const created = await user.api.createDeposit({ amountSat: 300n })
         const deposit = await user.api.deposit(created.paymentHash)
@@ -271,7 +258,7 @@ describe('relay process killed with SIGKILL under load', () => {
     const started = Date.now()
     let killedMidLoad = 0
     for (let round = 0; round < KILLS; round++) {
-      const relay = await startRelayProcess(['--port', '0', '--db', db, '--lightning', 'dev'])
+      const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
       const announces = roundAnnounces(CONNECTIONS * EVENTS_PER_CONNECTION)
       const [from, to] = KILL_WINDOW_MS
       const killAfter = from + Math.floor(Math.random() * (to - from))
@@ -297,7 +284,7 @@ describe('relay process killed with SIGKILL under load', () => {
       { timeout: 30_000 },
     )
     expect(stdout).toMatch(/audit: OK/)
-    const relay = await startRelayProcess(['--port', '0', '--db', db, '--lightning', 'dev'])
+    const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
     try {
       const accepted = [...acked.announces.values()].filter((a) => a.ok && a.message === '')
       const sample = accepted.slice(-400).map((a) => a.ev.id)

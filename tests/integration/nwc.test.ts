@@ -1,51 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { WebSocket } from 'ws'
-import { decodeInvoice, encodeInvoice } from '../../src/balance/bolt11'
+import { decodeInvoice } from '../../src/balance/bolt11'
 import { LightningError, paymentMayHaveLeft } from '../../relay/src/lightning/backend'
 import { DevLightningBackend, TEST_MODE_PREFIX } from '../../relay/src/lightning/dev-backend'
 import { NwcLightningBackend } from '../../relay/src/lightning/nwc-backend'
 import type { WebSocketImplementation } from '../../relay/src/lightning/nwc-client'
 import { startRelay, type RunningRelay } from '../../relay/src/transport/start-relay'
 import { NwcWalletService } from '../support/nwc-wallet-service'
+import { rejectionOf } from '../support/rejection'
+import { foreignInvoice, quiet } from '../support/tseed-relay'
 
 const WS = WebSocket as unknown as WebSocketImplementation
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }
-
-/** An invoice from some other node whose preimage the test holds. */
-function payeeInvoice(amountSat: bigint): {
-  invoice: string
-  preimage: string
-  paymentHash: string
-} {
-  const preimage = randomBytes(32)
-  const paymentHash = bytesToHex(sha256(preimage))
-  const invoice = encodeInvoice(
-    {
-      network: 'regtest',
-      amountMsat: amountSat * 1000n,
-      paymentHash,
-      paymentSecret: bytesToHex(randomBytes(32)),
-      description: 'withdrawal',
-      expirySeconds: 600,
-      timestamp: Math.floor(Date.now() / 1000),
-    },
-    secp256k1.utils.randomSecretKey(),
-  )
-  return { invoice, preimage: bytesToHex(preimage), paymentHash }
-}
-
-async function lightningCode(p: Promise<unknown>): Promise<LightningError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(LightningError)
-    return e as LightningError
-  }
-  throw new Error('expected a LightningError')
-}
+const lightningCode = (p: Promise<unknown>) => rejectionOf(p, LightningError)
 
 describe('NWC backend against the TSEED relay and a NIP-47 wallet service', () => {
   let relay: RunningRelay
@@ -121,7 +89,7 @@ describe('NWC backend against the TSEED relay and a NIP-47 wallet service', () =
   })
 
   it('pays an invoice the wallet can afford and returns the proof and the fee', async () => {
-    const payee = payeeInvoice(10_000n)
+    const payee = foreignInvoice(10_000n)
     wallet.addPayee(payee.preimage)
     const before = wallet.balanceMsat
     const paid = await backend.payInvoice(payee.invoice, { maxFeeSat: 10n })
@@ -139,7 +107,7 @@ describe('NWC backend against the TSEED relay and a NIP-47 wallet service', () =
   })
 
   it('maps INSUFFICIENT_BALANCE when the wallet cannot afford it, leaving the balance alone', async () => {
-    const payee = payeeInvoice(1_000_000n)
+    const payee = foreignInvoice(1_000_000n)
     wallet.addPayee(payee.preimage)
     const before = wallet.balanceMsat
     const err = await lightningCode(backend.payInvoice(payee.invoice, { maxFeeSat: 10n }))
@@ -149,7 +117,7 @@ describe('NWC backend against the TSEED relay and a NIP-47 wallet service', () =
   })
 
   it('maps PAYMENT_FAILED when there is no route, and NOT_FOUND for unknown hashes', async () => {
-    const nowhere = payeeInvoice(100n)
+    const nowhere = foreignInvoice(100n)
     expect((await lightningCode(backend.payInvoice(nowhere.invoice, { maxFeeSat: 1n }))).code).toBe(
       'PAYMENT_FAILED',
     )
@@ -200,7 +168,7 @@ describe('NWC backend against the TSEED relay and a NIP-47 wallet service', () =
     expect(err.code).toBe('TIMEOUT')
     expect(err.message).toMatch(/no answer to make_invoice/)
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400)
-    const payee = payeeInvoice(5n)
+    const payee = foreignInvoice(5n)
     const payErr = await lightningCode(client.payInvoice(payee.invoice, { maxFeeSat: 1n }))
     expect(payErr.code).toBe('TIMEOUT')
     expect(paymentMayHaveLeft(payErr)).toBe(true)

@@ -35,9 +35,21 @@ import {
 
 export const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
-/** Starts the relay on 127.0.0.1, any port, in memory, with no log output. */
+/**
+ * Starts the relay on 127.0.0.1, any port, in memory, with no log output.
+ * Signatures are verified on the main thread: starting worker threads costs
+ * a few hundred milliseconds per relay, and the worker pool has its own tests
+ * (relay/src/core/worker-verifier.test.ts), as does the real command line
+ * with workers (the crash test, the browser tests).
+ */
 export function startQuietRelay(options: TseedRelayOptions = {}): Promise<RunningTseedRelay> {
-  return startTseedRelay({ host: '127.0.0.1', port: 0, logger: quiet, ...options })
+  return startTseedRelay({
+    host: '127.0.0.1',
+    port: 0,
+    logger: quiet,
+    verifierThreads: 0,
+    ...options,
+  })
 }
 
 /** A key pair with an API client that signs NIP-98 headers with it. */

@@ -9,9 +9,10 @@
 import { AmmError, quoteSwap } from '../../../src/balance/amm'
 import { LedgerError } from '../ledger/errors'
 import type { Ledger } from '../ledger/ledger'
-import { LightningError, type InvoiceStatus, type LightningBackend } from '../lightning/backend'
+import type { LightningBackend } from '../lightning/backend'
 import type { SqliteDatabase } from '../store/database'
 import { ApiError, POOL_EMPTY_MESSAGE } from './errors'
+import { countPassing, lookupInvoiceState, OnePerHash } from './payment-sync'
 import type { ApiLogger } from './types'
 
 export type DepositState = 'pending' | 'credited' | 'expired' | 'failed'
@@ -68,8 +69,7 @@ interface Row {
 /** Deposits over one ledger and one Lightning backend. */
 export class Deposits {
   private readonly stmt
-  /** Lookups in flight per payment hash, so parallel polls ask the wallet once. */
-  private readonly refreshing = new Map<string, Promise<DepositRecord>>()
+  private readonly refreshing = new OnePerHash<DepositRecord>()
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -171,13 +171,7 @@ export class Deposits {
    * Throws an ApiError when the backend cannot answer.
    */
   refresh(paymentHash: string): Promise<DepositRecord> {
-    const running = this.refreshing.get(paymentHash)
-    if (running !== undefined) return running
-    const task = this.lookupAndApply(paymentHash).finally(() => {
-      this.refreshing.delete(paymentHash)
-    })
-    this.refreshing.set(paymentHash, task)
-    return task
+    return this.refreshing.run(paymentHash, () => this.lookupAndApply(paymentHash))
   }
 
   /**
@@ -185,17 +179,14 @@ export class Deposits {
    * paid invoice is credited even if its payer never polls. Returns how many
    * were credited.
    */
-  async sweep(limit: number): Promise<number> {
-    const hashes = this.stmt.pending.all(this.now(), limit) as string[]
-    let credited = 0
-    for (const hash of hashes) {
-      try {
-        if ((await this.refresh(hash)).state === 'credited') credited++
-      } catch (err) {
-        this.logger.warn(`api: deposit ${hash} could not be checked`, errorText(err))
-      }
-    }
-    return credited
+  sweep(limit: number): Promise<number> {
+    return countPassing(
+      this.stmt.pending.all(this.now(), limit) as string[],
+      async (hash) => (await this.refresh(hash)).state === 'credited',
+      (hash, why) => {
+        this.logger.warn(`api: deposit ${hash} could not be checked`, why)
+      },
+    )
   }
 
   /** A deposit by payment hash, or undefined. */
@@ -207,14 +198,7 @@ export class Deposits {
   private async lookupAndApply(paymentHash: string): Promise<DepositRecord> {
     const before = this.mustGet(paymentHash)
     if (before.state !== 'pending') return before
-    let status: InvoiceStatus | 'unknown'
-    try {
-      status = await this.lightning.lookupInvoice(paymentHash)
-    } catch (err) {
-      // A backend that forgot the invoice (the dev backend after a restart) cannot settle it anymore.
-      if (!(err instanceof LightningError) || err.code !== 'NOT_FOUND') throw err
-      status = 'unknown'
-    }
+    const status = await lookupInvoiceState(this.lightning, paymentHash)
     const now = this.now()
     if (status === 'unknown') {
       if (now >= before.expiresAt) this.stmt.setState.run('expired', paymentHash)
@@ -336,8 +320,4 @@ function fromRow(r: Row): DepositRecord {
     swapAmountOut: r.swap_amount_out,
     swapError: r.swap_error,
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -113,7 +113,7 @@ export const getQuote: ApiHandler = (s, req): ApiReply => {
 }
 
 /** The JSON form of an AMM quote. */
-export function quoteJson(q: SwapQuote): Record<string, unknown> {
+function quoteJson(q: SwapQuote): Record<string, unknown> {
   return {
     amount_in: q.amountIn.toString(),
     amount_out: q.amountOut.toString(),

@@ -8,6 +8,7 @@ import type { ApiHandler, ApiReply } from './context'
 import { depositJson } from './deposits'
 import { ApiError, toApiError } from './errors'
 import { onlyFields, optionalAmount, requiredAmount, requiredString } from './json'
+import { errorText } from './payment-sync'
 import { withdrawalJson } from './withdrawals'
 
 /** Longer than any real invoice (BOLT 11 allows 7089 chars with route hints). */
@@ -54,9 +55,7 @@ export const getWithdraw: ApiHandler = async (s, req): Promise<ApiReply> => {
 
 /** The error for a payment that did not go out; the reservation was refunded in full. */
 function paymentFailed(err: unknown, withdrawal: Record<string, unknown>): ApiError {
-  const message = `payment failed, the ${withdrawal.amount_sat as string} sat and the fee reserve were refunded: ${
-    err instanceof Error ? err.message : String(err)
-  }`
+  const message = `payment failed, the ${withdrawal.amount_sat as string} sat and the fee reserve were refunded: ${errorText(err)}`
   const extra = {
     refunded: true,
     withdrawal,

@@ -10,7 +10,6 @@ import type { Bolt11Network } from '../../../src/balance/bolt11'
 import type { Ledger } from '../ledger/ledger'
 import {
   decodePayableInvoice,
-  LightningError,
   paymentMayHaveLeft,
   type LightningBackend,
   type PaymentResult,
@@ -18,6 +17,7 @@ import {
 import type { SqliteDatabase } from '../store/database'
 import type { Deposits } from './deposits'
 import { ApiError } from './errors'
+import { countPassing, errorText, lookupInvoiceState, OnePerHash } from './payment-sync'
 import type { ApiLogger } from './types'
 
 export type WithdrawalState = 'pending' | 'completed' | 'failed'
@@ -90,7 +90,7 @@ export class Withdrawals {
   private readonly stmt
   /** Payments this process is making right now; reconciliation leaves them alone. */
   private readonly paying = new Set<string>()
-  private readonly reconciling = new Map<string, Promise<WithdrawalRecord>>()
+  private readonly reconciling = new OnePerHash<WithdrawalRecord>()
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -212,27 +212,18 @@ export class Withdrawals {
    * invoice expired → refunded, anything else → still pending.
    */
   reconcile(paymentHash: string): Promise<WithdrawalRecord> {
-    const running = this.reconciling.get(paymentHash)
-    if (running !== undefined) return running
-    const task = this.lookupAndSettle(paymentHash).finally(() => {
-      this.reconciling.delete(paymentHash)
-    })
-    this.reconciling.set(paymentHash, task)
-    return task
+    return this.reconciling.run(paymentHash, () => this.lookupAndSettle(paymentHash))
   }
 
   /** Reconciles every pending withdrawal not being paid right now; returns how many settled. */
-  async reconcileAll(): Promise<number> {
-    let settled = 0
-    for (const hash of this.stmt.pending.all() as string[]) {
-      if (this.paying.has(hash)) continue
-      try {
-        if ((await this.reconcile(hash)).state !== 'pending') settled++
-      } catch (err) {
-        this.logger.warn(`api: withdrawal ${hash} could not be reconciled`, errorText(err))
-      }
-    }
-    return settled
+  reconcileAll(): Promise<number> {
+    return countPassing(
+      this.stmt.pending.all() as string[],
+      async (hash) => !this.paying.has(hash) && (await this.reconcile(hash)).state !== 'pending',
+      (hash, why) => {
+        this.logger.warn(`api: withdrawal ${hash} could not be reconciled`, why)
+      },
+    )
   }
 
   /** A withdrawal by payment hash, or undefined. */
@@ -244,13 +235,8 @@ export class Withdrawals {
   private async lookupAndSettle(hash: string): Promise<WithdrawalRecord> {
     const w = this.mustGet(hash)
     if (w.state !== 'pending' || this.paying.has(hash)) return w
-    let state: string
-    try {
-      state = (await this.lightning.lookupInvoice(hash)).state
-    } catch (err) {
-      if (!(err instanceof LightningError) || err.code !== 'NOT_FOUND') throw err
-      state = 'unknown'
-    }
+    const status = await lookupInvoiceState(this.lightning, hash)
+    const state = status === 'unknown' ? status : status.state
     if (this.paying.has(hash)) return this.mustGet(hash)
     const now = this.now()
     if (state === 'settled') return this.complete(hash, w.feeReserveSat, null)
@@ -346,8 +332,4 @@ function fromRow(r: Row): WithdrawalRecord {
     detail: r.detail,
     updatedAt: Number(r.updated_at),
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

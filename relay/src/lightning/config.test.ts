@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { CliUsageError, parseCli } from '../cli-options'
 import { formatWalletConnectUri } from '../../../src/nostr/nip47'
+import { rejectionOf } from '../../../tests/support/rejection'
 import {
   createLightningBackend,
   describeLightning,
@@ -24,16 +25,11 @@ function parse(argv: string[]): LightningCliOptions {
   return r.options
 }
 
+/** The usage error's message, which must never carry the secret. */
 async function usageError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(CliUsageError)
-    const message = (e as Error).message
-    expect(message).not.toContain(SECRET_HEX)
-    return message
-  }
-  throw new Error('expected a CliUsageError')
+  const { message } = await rejectionOf(p, CliUsageError)
+  expect(message).not.toContain(SECRET_HEX)
+  return message
 }
 
 describe('LIGHTNING_FLAGS', () => {

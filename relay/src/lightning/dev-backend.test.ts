@@ -5,18 +5,12 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { decodeInvoice, encodeInvoice } from '../../../src/balance/bolt11'
 import { LightningError } from './backend'
 import { DevLightningBackend, TEST_MODE_PREFIX } from './dev-backend'
+import { rejectionOf } from '../../../tests/support/rejection'
 
 const NOW = 1_700_000_000
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof LightningError) return e.code
-    throw e
-  }
-  throw new Error('expected a LightningError')
-}
+/** The code of the LightningError `p` rejected with. */
+const code = async (p: Promise<unknown>) => (await rejectionOf(p, LightningError)).code
 
 describe('DevLightningBackend', () => {
   it('says it is a test backend', () => {

@@ -7,6 +7,7 @@ import { encodeInvoice, type EncodeInvoiceParams } from '../../../src/balance/bo
 import { formatWalletConnectUri } from '../../../src/nostr/nip47'
 import { LightningError } from './backend'
 import { NwcLightningBackend, toLightningError } from './nwc-backend'
+import { rejectionOf } from '../../../tests/support/rejection'
 import { NwcError, type Nip47Requester, type WebSocketImplementation } from './nwc-client'
 
 const NOW = 1_700_000_000
@@ -70,15 +71,8 @@ function backend(answers: ConstructorParameters<typeof FakeWallet>[0]) {
   return { b, wallet, warnings }
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof LightningError) return e.code
-    throw e
-  }
-  throw new Error('expected a LightningError')
-}
+/** The code of the LightningError `p` rejected with. */
+const code = async (p: Promise<unknown>) => (await rejectionOf(p, LightningError)).code
 
 describe('NwcLightningBackend.createInvoice', () => {
   it('asks for msat and returns the invoice’s own hash and expiry', async () => {

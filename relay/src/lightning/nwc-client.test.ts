@@ -12,6 +12,7 @@ import {
   readRequest,
   type Nip47Response,
 } from '../../../src/nostr/nip47'
+import { rejectionOf } from '../../../tests/support/rejection'
 import { NwcClient, NwcError, type WebSocketImplementation } from './nwc-client'
 
 const WS = WebSocket as unknown as WebSocketImplementation
@@ -140,15 +141,7 @@ async function setup(timeouts: { requestTimeoutMs?: number } = {}): Promise<NwcC
   return client
 }
 
-async function failure(p: Promise<unknown>): Promise<NwcError> {
-  try {
-    await p
-  } catch (e) {
-    expect(e).toBeInstanceOf(NwcError)
-    return e as NwcError
-  }
-  throw new Error('expected an NwcError')
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, NwcError)
 
 afterEach(async () => {
   client?.close()

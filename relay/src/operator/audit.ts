@@ -4,51 +4,28 @@
  * fits a cron job or a deploy check.
  */
 import { CURRENCIES, formatAmount } from '../../../src/balance/currency'
-import { RELAY_CLI_DEFAULTS, type CliFlag } from '../cli-options'
-import { Ledger, type LedgerAudit } from '../ledger/ledger'
-import {
-  commandHelp,
-  dbFlag,
-  openOperatorDatabase,
-  parseCommand,
-  type Command,
-  type CommandIo,
-} from './io'
+import type { LedgerAudit } from '../ledger/ledger'
+import { dbFlag, defineCommand, withLedger } from './io'
 
-interface AuditOptions {
-  db: string
-}
-
-const FLAGS: readonly CliFlag<AuditOptions>[] = [dbFlag(RELAY_CLI_DEFAULTS.db)]
-
-const HELP = commandHelp(
-  'audit',
-  'Checks the ledger: the sum of every currency over the journal (must be 0), the balance cache\n' +
-    'against the journal, negative internal balances, unbalanced postings, and every swarm escrow\n' +
-    'against its payment lots. Exits 1 if anything is off. Safe while the relay runs.',
-  FLAGS,
-)
-
-export const auditCommand: Command = {
+export const auditCommand = defineCommand<{ db: string }>({
   name: 'audit',
   summary: 'check the ledger; exit 1 if anything is off',
-  help: () => HELP,
-  run(argv: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseCommand(argv, FLAGS, { db: RELAY_CLI_DEFAULTS.db }, 0, HELP, io)
-    if (typeof parsed === 'number') return Promise.resolve(parsed)
-    const db = openOperatorDatabase(parsed.options.db, true)
-    try {
-      const report = new Ledger(db).audit()
+  description:
+    'Checks the ledger: the sum of every currency over the journal (must be 0), the balance cache\n' +
+    'against the journal, negative internal balances, unbalanced postings, and every swarm escrow\n' +
+    'against its payment lots. Exits 1 if anything is off. Safe while the relay runs.',
+  flags: [dbFlag()],
+  defaults: {},
+  run: ({ db }, _args, io) =>
+    withLedger(db, true, (ledger) => {
+      const report = ledger.audit()
       io.out(formatAudit(report))
-      return Promise.resolve(report.ok ? 0 : 1)
-    } finally {
-      db.close()
-    }
-  },
-}
+      return report.ok ? 0 : 1
+    }),
+})
 
 /** The audit as the operator reads it, one finding per line. */
-export function formatAudit(r: LedgerAudit): string {
+function formatAudit(r: LedgerAudit): string {
   const lines: string[] = []
   for (const c of CURRENCIES) {
     const sum = r.sums[c]

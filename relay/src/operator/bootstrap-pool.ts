@@ -7,16 +7,8 @@
  */
 import { MINIMUM_LIQUIDITY } from '../../../src/balance/amm'
 import { formatAmount, parseAmount } from '../../../src/balance/currency'
-import { CliUsageError, RELAY_CLI_DEFAULTS, type CliFlag } from '../cli-options'
-import { Ledger } from '../ledger/ledger'
-import {
-  commandHelp,
-  dbFlag,
-  openOperatorDatabase,
-  parseCommand,
-  type Command,
-  type CommandIo,
-} from './io'
+import { CliUsageError, type CliFlag } from '../cli-options'
+import { dbFlag, defineCommand, withLedger } from './io'
 
 interface BootstrapOptions {
   db: string
@@ -39,41 +31,27 @@ function amountFlag(name: 'tseed' | 'sat', what: string): CliFlag<BootstrapOptio
   }
 }
 
-const FLAGS: readonly CliFlag<BootstrapOptions>[] = [
-  amountFlag('tseed', 'TSEED reserve'),
-  amountFlag('sat', 'sat reserve, funded from your Lightning wallet'),
-  dbFlag(RELAY_CLI_DEFAULTS.db),
-]
-
-const HELP = commandHelp(
-  'bootstrap-pool',
-  'Funds the empty TSEED/sat pool once. The ratio sets the first price: --tseed 10000000 --sat 5000000\n' +
-    'makes 1 TSEED worth 0.5 sat. The sats must really be in the relay’s Lightning wallet.\n' +
-    'Safe while the relay runs on the same file.',
-  FLAGS,
-)
-
-export const bootstrapPoolCommand: Command = {
+export const bootstrapPoolCommand = defineCommand<BootstrapOptions>({
   name: 'bootstrap-pool',
   summary: 'fund the empty AMM pool once',
-  help: () => HELP,
-  run(argv: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseCommand(argv, FLAGS, { db: RELAY_CLI_DEFAULTS.db }, 0, HELP, io)
-    if (typeof parsed === 'number') return Promise.resolve(parsed)
-    const { tseed, sat, db: path } = parsed.options
+  description:
+    'Funds the empty TSEED/sat pool once. The ratio sets the first price: --tseed 10000000 --sat 5000000\n' +
+    'makes 1 TSEED worth 0.5 sat. The sats must really be in the relay’s Lightning wallet.\n' +
+    'Safe while the relay runs on the same file.',
+  flags: [
+    amountFlag('tseed', 'TSEED reserve'),
+    amountFlag('sat', 'sat reserve, funded from your Lightning wallet'),
+    dbFlag(),
+  ],
+  defaults: {},
+  run: ({ tseed, sat, db }, _args, io) => {
     if (tseed === undefined || sat === undefined) {
-      io.err(`--tseed and --sat are both required\n\n${HELP}`)
-      return Promise.resolve(2)
+      throw new CliUsageError('--tseed and --sat are both required')
     }
-    const db = openOperatorDatabase(path, false)
-    try {
-      const pool = new Ledger(db).bootstrapPool({ tseed, sat })
-      io.out(
-        `pool bootstrapped in ${path}: ${formatAmount(pool.tseed, 'TSEED')} / ${formatAmount(pool.sat, 'sat')}\n`,
-      )
-      return Promise.resolve(0)
-    } finally {
-      db.close()
-    }
+    const pool = withLedger(db, false, (ledger) => ledger.bootstrapPool({ tseed, sat }))
+    io.out(
+      `pool bootstrapped in ${db}: ${formatAmount(pool.tseed, 'TSEED')} / ${formatAmount(pool.sat, 'sat')}\n`,
+    )
+    return 0
   },
-}
+})

@@ -13,7 +13,7 @@ import { importCommand } from './import'
 import { COMMAND, OperatorError, type Command, type CommandIo } from './io'
 import { startCommand } from './start'
 
-export const COMMANDS: readonly Command[] = [
+const COMMANDS: readonly Command[] = [
   startCommand,
   bootstrapPoolCommand,
   exportCommand,
@@ -22,7 +22,7 @@ export const COMMANDS: readonly Command[] = [
 ]
 
 /** The top-level help: the commands, then `start`'s flags. */
-export function mainHelp(): string {
+function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return [
     `Usage: ${COMMAND} [command] [options]`,

@@ -9,65 +9,37 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { formatAmount } from '../../../src/balance/currency'
 import { importWebLedger, WebLedgerError } from '../../../src/balance/webledger'
-import { RELAY_CLI_DEFAULTS, type CliFlag } from '../cli-options'
-import { LedgerError } from '../ledger/errors'
-import { Ledger } from '../ledger/ledger'
-import {
-  commandHelp,
-  dbFlag,
-  OperatorError,
-  openOperatorDatabase,
-  parseCommand,
-  type Command,
-  type CommandIo,
-} from './io'
+import { CliUsageError } from '../cli-options'
+import { dbFlag, defineCommand, OperatorError, withLedger } from './io'
 
 interface ImportOptions {
   db: string
   force: boolean
 }
 
-const FLAGS: readonly CliFlag<ImportOptions>[] = [
-  dbFlag(RELAY_CLI_DEFAULTS.db),
-  {
-    name: 'force',
-    valueName: '',
-    boolean: true,
-    description: 'import into a ledger that already holds balances (they are added, not replaced)',
-    apply: (o) => {
-      o.force = true
-    },
-  },
-]
-
-const HELP = commandHelp(
-  'import',
-  'Credits the balances and the pool of a WebLedger JSON file into the ledger. Refuses a ledger that\n' +
-    'already holds balances unless --force; swarm escrows and pending withdrawals are refused.',
-  FLAGS,
-  'FILE [options]',
-)
-
-export const importCommand: Command = {
+export const importCommand = defineCommand<ImportOptions>({
   name: 'import',
   summary: 'credit balances from a WebLedger JSON file',
-  help: () => HELP,
-  run(argv: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseCommand(
-      argv,
-      FLAGS,
-      { db: RELAY_CLI_DEFAULTS.db, force: false },
-      1,
-      HELP,
-      io,
-    )
-    if (typeof parsed === 'number') return Promise.resolve(parsed)
-    const file = parsed.args[0]
-    if (file === undefined) {
-      io.err(`the WebLedger file to import is required\n\n${HELP}`)
-      return Promise.resolve(2)
-    }
-    const { db: path, force } = parsed.options
+  description:
+    'Credits the balances and the pool of a WebLedger JSON file into the ledger. Refuses a ledger that\n' +
+    'already holds balances unless --force; swarm escrows and pending withdrawals are refused.',
+  flags: [
+    dbFlag(),
+    {
+      name: 'force',
+      valueName: '',
+      boolean: true,
+      description:
+        'import into a ledger that already holds balances (they are added, not replaced)',
+      apply: (o) => {
+        o.force = true
+      },
+    },
+  ],
+  defaults: { force: false },
+  positionals: { synopsis: 'FILE', max: 1 },
+  run: ({ db: path, force }, [file], io) => {
+    if (file === undefined) throw new CliUsageError('the WebLedger file to import is required')
     let bytes: Buffer
     try {
       bytes = readFileSync(file)
@@ -85,9 +57,7 @@ export const importCommand: Command = {
       throw err
     }
 
-    const db = openOperatorDatabase(path, false)
-    try {
-      const ledger = new Ledger(db)
+    return withLedger(path, false, (ledger) => {
       const current = ledger.exportBalances()
       if (!force && (current.balances.size > 0 || current.pool !== null)) {
         io.err(
@@ -96,20 +66,13 @@ export const importCommand: Command = {
             'replace them, so importing an export of this same ledger would count everything twice. ' +
             'Import into a new --db file, or pass --force if adding is really what you want.\n',
         )
-        return Promise.resolve(1)
+        return 1
       }
       // The file's hash is the idempotency reference: the same file never counts twice.
       const ref = `webledger:${bytesToHex(sha256(bytes)).slice(0, 32)}`
-      let postings: number
-      try {
-        postings = ledger.importBalances(snapshot, ref).postings
-      } catch (err) {
-        if (err instanceof LedgerError) throw new OperatorError(err.message)
-        throw err
-      }
-      if (postings === 0) {
+      if (ledger.importBalances(snapshot, ref).postings === 0) {
         io.out(`${file} was already imported into ${path}; nothing changed\n`)
-        return Promise.resolve(0)
+        return 0
       }
       let tseed = 0n
       let sat = 0n
@@ -123,9 +86,7 @@ export const importCommand: Command = {
       )
       const audit = ledger.audit()
       io.out(audit.ok ? 'audit: OK\n' : 'audit: FAILED; run the audit command for details\n')
-      return Promise.resolve(audit.ok ? 0 : 1)
-    } finally {
-      db.close()
-    }
+      return audit.ok ? 0 : 1
+    })
   },
-}
+})

@@ -1,11 +1,19 @@
 /**
- * What an operator command may touch: its output streams and, for `start`,
- * a way to wait for the operator to stop it. Injected so every command runs
- * in tests without a child process.
+ * What every command shares: what it may touch (its output streams and, for
+ * `start`, a way to wait for the operator to stop it; injected so every
+ * command runs in tests without a child process), how a command is declared
+ * from its flags, and how an operator command opens the relay's ledger.
  */
 import { existsSync } from 'node:fs'
-import { CliUsageError, parseCliWithArgs, usage, type CliFlag } from '../cli-options'
-import { openDatabase, type SqliteDatabase } from '../store/database'
+import {
+  CliUsageError,
+  parseCliWithArgs,
+  RELAY_CLI_DEFAULTS,
+  usage,
+  type CliFlag,
+} from '../cli-options'
+import { Ledger } from '../ledger/ledger'
+import { openDatabase } from '../store/database'
 
 export interface CommandIo {
   /** Normal output (stdout). */
@@ -30,52 +38,66 @@ export interface Command {
 /** The command prefix shown in help texts. */
 export const COMMAND = 'npm run relay --'
 
+/** What {@link defineCommand} needs to know about a command. */
+export interface CommandSpec<T extends { db: string }> {
+  name: string
+  /** One line for the command list. */
+  summary: string
+  /** The paragraph above the generated usage. */
+  description: string
+  flags: readonly CliFlag<T>[]
+  /** Every option but `db`, which defaults to the relay's file. */
+  defaults: Readonly<Omit<T, 'db'>>
+  /** Positional arguments, e.g. `{ synopsis: 'FILE', max: 1 }`; none by default. */
+  positionals?: { synopsis: string; max: number }
+  /**
+   * Runs the command on the parsed options. A CliUsageError is printed with
+   * the help (exit 2), an OperatorError as one line (exit 1).
+   */
+  run(options: T, args: string[], io: CommandIo): number | Promise<number>
+}
+
 /**
- * Parses a command's arguments, printing help (exit 0) or the usage error
- * (exit 2) itself. Returns the options and positionals, or an exit code.
+ * A command whose help text is generated from its flags and which answers
+ * `--help` itself. Bad flags throw CliUsageError, which `runCli` prints with
+ * that help.
  */
-export function parseCommand<T extends object>(
-  argv: readonly string[],
-  flags: readonly CliFlag<T>[],
-  defaults: Readonly<T>,
-  maxArgs: number,
-  help: string,
-  io: CommandIo,
-): { options: T; args: string[] } | number {
-  try {
-    const r = parseCliWithArgs(argv, flags, defaults, maxArgs)
-    if (r.help) {
-      io.out(help)
-      return 0
-    }
-    return { options: r.options, args: r.args }
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err
-    io.err(`${err.message}\n\n${help}`)
-    return 2
+export function defineCommand<T extends { db: string }>(spec: CommandSpec<T>): Command {
+  const synopsis =
+    spec.positionals === undefined ? '[options]' : `${spec.positionals.synopsis} [options]`
+  const help = `${spec.description}\n\n${usage(`${COMMAND} ${spec.name}`, spec.flags, synopsis)}`
+  const defaults = { db: RELAY_CLI_DEFAULTS.db, ...spec.defaults } as T
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help: () => help,
+    async run(argv, io) {
+      const r = parseCliWithArgs(argv, spec.flags, defaults, spec.positionals?.max ?? 0)
+      if (r.help) {
+        io.out(help)
+        return 0
+      }
+      return spec.run(r.options, r.args, io)
+    },
   }
 }
 
-/** The help text of a subcommand: a description, then the generated usage. */
-export function commandHelp<T>(
-  name: string,
-  description: string,
-  flags: readonly CliFlag<T>[],
-  synopsis = '[options]',
-): string {
-  return `${description}\n\n${usage(`${COMMAND} ${name}`, flags, synopsis)}`
-}
-
 /**
- * Opens the relay's database for an operator command. `mustExist` refuses a
- * missing file instead of creating an empty one, so a mistyped `--db` on
- * `audit` or `export` cannot report an empty, "healthy" ledger.
+ * Runs `fn` on the ledger in the relay's database at `path`, then closes the
+ * file. `mustExist` refuses a missing file instead of creating an empty one,
+ * so a mistyped `--db` on `audit` or `export` cannot report an empty,
+ * "healthy" ledger.
  */
-export function openOperatorDatabase(path: string, mustExist: boolean): SqliteDatabase {
+export function withLedger<R>(path: string, mustExist: boolean, fn: (ledger: Ledger) => R): R {
   if (mustExist && path !== ':memory:' && !path.startsWith('file:') && !existsSync(path)) {
     throw new OperatorError(`no database at ${path}; give the relay's file with --db`)
   }
-  return openDatabase(path)
+  const db = openDatabase(path)
+  try {
+    return fn(new Ledger(db))
+  } finally {
+    db.close()
+  }
 }
 
 /** A command failed for a reason worth one line to the operator (exit 1). */
@@ -84,11 +106,11 @@ export class OperatorError extends Error {
 }
 
 /** The `--db` flag shared by every operator command. */
-export function dbFlag<T extends { db: string }>(defaultPath: string): CliFlag<T> {
+export function dbFlag<T extends { db: string }>(): CliFlag<T> {
   return {
     name: 'db',
     valueName: '<file>',
-    description: `the relay's SQLite file (default ${defaultPath})`,
+    description: `the relay's SQLite file (default ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
       if (v === '') throw new CliUsageError('--db needs a file path')
       o.db = v

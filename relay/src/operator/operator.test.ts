@@ -7,6 +7,7 @@ import { Ledger } from '../ledger/ledger'
 import { openDatabase } from '../store/database'
 import { runCli } from './commands'
 import type { CommandIo } from './io'
+import { START_DEFAULTS, startCommand, tseedRelayOptions } from './start'
 
 const PK = 'ab'.repeat(32)
 const dirs: string[] = []
@@ -73,6 +74,15 @@ describe('operator commands', () => {
     const bad = await run(['--port', 'x'])
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/--port must be an integer/)
+  })
+
+  it('start passes --synchronous on to the database, normal unless told', async () => {
+    expect(startCommand.help()).toMatch(/--synchronous normal\|full +durability/)
+    expect(tseedRelayOptions(START_DEFAULTS).synchronous).toBe('normal')
+    expect(tseedRelayOptions({ ...START_DEFAULTS, synchronous: 'full' }).synchronous).toBe('full')
+    const bad = await run(['start', '--synchronous', 'off'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/--synchronous must be one of normal, full/)
   })
 
   it('bootstrap-pool funds an empty pool once', async () => {

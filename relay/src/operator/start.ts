@@ -7,7 +7,6 @@ import {
   RELAY_FLAGS,
   TSEED_CLI_DEFAULTS,
   TSEED_FLAGS,
-  CliUsageError,
   type CliFlag,
   type RelayCliOptions,
   type TseedCliOptions,
@@ -23,7 +22,7 @@ import {
   startTseedRelay,
   type TseedRelayOptions,
 } from '../tseed-relay'
-import { commandHelp, parseCommand, type Command, type CommandIo } from './io'
+import { defineCommand } from './io'
 
 /** Everything `start` takes. */
 export type StartOptions = RelayCliOptions & LightningCliOptions & TseedCliOptions
@@ -34,7 +33,7 @@ export const START_DEFAULTS: Readonly<StartOptions> = Object.freeze({
   ...TSEED_CLI_DEFAULTS,
 })
 
-export const START_FLAGS: readonly CliFlag<StartOptions>[] = [
+const START_FLAGS: readonly CliFlag<StartOptions>[] = [
   ...RELAY_FLAGS,
   ...LIGHTNING_FLAGS,
   ...TSEED_FLAGS,
@@ -62,6 +61,7 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     host: o.host,
     port: o.port,
     db: o.db,
+    synchronous: o.synchronous,
     announceTtlSeconds: o.announceTtlSeconds,
     lightning,
     pricing,
@@ -73,42 +73,28 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
   }
 }
 
-const HELP = commandHelp(
-  'start',
-  'Runs the TSEED relay: NIP-01 over WebSocket, NIP-11 and the /api/v1 HTTP API on the same port.\n' +
-    'This is the default command.',
-  START_FLAGS,
-)
-
-export const startCommand: Command = {
+export const startCommand = defineCommand<StartOptions>({
   name: 'start',
   summary: 'run the relay (default)',
-  help: () => HELP,
-  async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseCommand(argv, START_FLAGS, START_DEFAULTS, 0, HELP, io)
-    if (typeof parsed === 'number') return parsed
-    const o = parsed.options
-    let running
-    try {
-      running = await startTseedRelay({
-        ...tseedRelayOptions(o),
-        logger: {
-          info: (m: string) => {
-            io.out(`${m}\n`)
-          },
-          warn: (m: string, ...d: unknown[]) => {
-            io.err(`${[m, ...d.map(String)].join(' ')}\n`)
-          },
-          error: (m: string, ...d: unknown[]) => {
-            io.err(`${[m, ...d.map(String)].join(' ')}\n`)
-          },
-        },
-      })
-    } catch (err) {
-      if (!(err instanceof CliUsageError)) throw err
-      io.err(`${err.message}\n\n${HELP}`)
-      return 2
+  description:
+    'Runs the TSEED relay: NIP-01 over WebSocket, NIP-11 and the /api/v1 HTTP API on the same port.\n' +
+    'This is the default command.',
+  flags: START_FLAGS,
+  defaults: START_DEFAULTS,
+  async run(o, _args, io) {
+    const problem = (m: string, ...d: unknown[]): void => {
+      io.err(`${[m, ...d.map(String)].join(' ')}\n`)
     }
+    const running = await startTseedRelay({
+      ...tseedRelayOptions(o),
+      logger: {
+        info: (m: string) => {
+          io.out(`${m}\n`)
+        },
+        warn: problem,
+        error: problem,
+      },
+    })
     io.out(`${describeLightningState(running.lightning)}\n`)
     io.out(`${describePoolState(running.ledger)}\n`)
     io.out(`API ${running.apiUrl}\n`)
@@ -120,4 +106,4 @@ export const startCommand: Command = {
     await running.close()
     return 0
   },
-}
+})

@@ -1,4 +1,4 @@
-import { submitField } from './form'
+import { FieldForm } from './form'
 
 export interface IdentityProps {
   npub: string | null
@@ -29,20 +29,16 @@ export function IdentitySection(p: IdentityProps) {
           {p.npub === null ? 'Generate a seeding key' : 'Replace with a new key'}
         </button>
       </div>
-      <form class="row" onSubmit={submitField('key', p.onImport)}>
-        <input
-          data-testid="import-key-input"
-          name="key"
-          type="password"
-          autocomplete="off"
-          spellcheck={false}
-          placeholder="nsec1… or 64 hex"
-          aria-label="Secret key to import"
-        />
-        <button type="submit" data-testid="import-key">
-          Import
-        </button>
-      </form>
+      <FieldForm
+        name="key"
+        secret
+        placeholder="nsec1… or 64 hex"
+        label="Secret key to import"
+        action="Import"
+        inputTestId="import-key-input"
+        buttonTestId="import-key"
+        onSubmit={p.onImport}
+      />
     </section>
   )
 }

@@ -1,6 +1,6 @@
 import type { RelayView } from '../../background/messages'
 import { relayStateText } from '../format'
-import { submitField } from './form'
+import { FieldForm } from './form'
 
 export interface RelaysProps {
   relays: RelayView[]
@@ -22,21 +22,16 @@ export function RelaysSection(p: RelaysProps) {
           ))}
         </ul>
       )}
-      <form class="row" onSubmit={submitField('url', p.onAdd)}>
-        <input
-          data-testid="relay-input"
-          name="url"
-          type="text"
-          inputMode="url"
-          autocomplete="off"
-          spellcheck={false}
-          placeholder="wss://relay.example"
-          aria-label="Relay URL"
-        />
-        <button type="submit" data-testid="add-relay">
-          Add
-        </button>
-      </form>
+      <FieldForm
+        name="url"
+        inputMode="url"
+        placeholder="wss://relay.example"
+        label="Relay URL"
+        action="Add"
+        inputTestId="relay-input"
+        buttonTestId="add-relay"
+        onSubmit={p.onAdd}
+      />
     </section>
   )
 }

@@ -1,0 +1,61 @@
+/**
+ * A submit handler for a one-field form: reads the named input, passes its
+ * value on, and clears it when the action worked. Inputs stay uncontrolled
+ * so the once-a-second state refresh never overwrites what the user types.
+ */
+export function submitField(
+  name: string,
+  handle: (value: string) => Promise<boolean>,
+): (e: Event) => void {
+  return (e) => {
+    e.preventDefault()
+    const form = e.currentTarget as HTMLFormElement
+    const input = form.elements.namedItem(name) as HTMLInputElement | null
+    if (input === null) return
+    void handle(input.value).then((ok) => {
+      if (ok) input.value = ''
+    })
+  }
+}
+
+export interface FieldFormProps {
+  /** The input's name; also what {@link submitField} reads. */
+  name: string
+  /** Masks what is typed, for a secret key. */
+  secret?: boolean
+  /** The on-screen keyboard to offer for a plain input. */
+  inputMode?: 'url'
+  placeholder: string
+  /** The input's accessible name. */
+  label: string
+  /** The submit button's text. */
+  action: string
+  inputTestId: string
+  buttonTestId: string
+  /** Resolves true when the value was taken, which clears the field. */
+  onSubmit: (value: string) => Promise<boolean>
+}
+
+/** One input and its submit button on a row, without autocomplete or spellcheck. */
+export function FieldForm(p: FieldFormProps) {
+  const attrs = {
+    'data-testid': p.inputTestId,
+    name: p.name,
+    autocomplete: 'off',
+    spellcheck: false,
+    placeholder: p.placeholder,
+    'aria-label': p.label,
+  }
+  return (
+    <form class="row" onSubmit={submitField(p.name, p.onSubmit)}>
+      {p.secret === true ? (
+        <input type="password" {...attrs} />
+      ) : (
+        <input type="text" inputMode={p.inputMode} {...attrs} />
+      )}
+      <button type="submit" data-testid={p.buttonTestId}>
+        {p.action}
+      </button>
+    </form>
+  )
+}
