@@ -5,18 +5,24 @@
  * tracker like a web torrent client. Every kind 21000 the relay accepts is
  * printed here. Ctrl+C stops everything.
  *
- * With a display, Chromium opens as a window and you use the extension as a
- * user would. Without one (or with --headless), it runs headless and this
- * script clicks "generate key" in the welcome tab itself.
+ * The local relay runs the dev Lightning backend (TEST MODE, no real money),
+ * so the script gives the extension a fresh demo key and tops it up with
+ * 1,000 test sats swapped to TSEED: the demo download is paid for and the
+ * later seeding announces earn. Replace the key in the popup to use your own.
+ * With a display, Chromium opens as a window; without one (or with
+ * --headless) it runs headless.
  */
 import { chromium } from '@playwright/test'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
+import { nip19 } from 'nostr-tools'
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import WebSocket from 'ws'
 import { startRelayProcess } from './relay-process'
 import { startTrackerSite } from './demo-site'
+import { topUp } from './dev-top-up'
 
 useWebSocketImplementation(WebSocket)
 
@@ -81,13 +87,13 @@ async function main(): Promise<void> {
   const id = new URL(worker.url()).host
   const popup = await context.newPage()
   await popup.goto(`chrome-extension://${id}/src/popup/index.html`)
-  const generate = popup.locator('[data-testid="generate-key"]')
-  if (headless && (await generate.count()) > 0) {
-    await generate.first().click()
-    console.info('  generated a seeding key in the extension (headless mode)')
-  } else if (await generate.count()) {
-    console.info('  the TSEED tab asks for a seeding key: click "Generate" there')
-  }
+  const demoKey = generateSecretKey()
+  const npub = nip19.npubEncode(getPublicKey(demoKey))
+  await popup.locator('[data-testid="import-key-input"]').fill(nip19.nsecEncode(demoKey))
+  await popup.locator('[data-testid="import-key"]').click()
+  await popup.locator('[data-testid="npub"]', { hasText: npub }).waitFor()
+  const tseed = await topUp(relay.url, demoKey, 1_000n)
+  console.info(`  demo key ${npub} imported; topped up with 1,000 test sats = ${tseed} TSEED`)
   const page = await context.newPage()
   await page.goto(`${site.origin}/?demo`)
   console.info('  the demo page announces now and every 15 s; watch the lines below.')

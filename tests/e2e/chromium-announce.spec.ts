@@ -4,7 +4,7 @@ import { startRelayProcess, type RelayProcess } from '../../scripts/relay-proces
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup, type ExtensionBrowser } from './support/chromium'
 import { importKey, useOnlyRelay } from './support/popup-actions'
-import { topUp } from './support/funding'
+import { topUp } from '../../scripts/dev-top-up'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
 import { trickyInfoHash } from './support/fixtures'

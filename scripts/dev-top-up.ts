@@ -1,5 +1,5 @@
 import { finalizeEvent, getPublicKey } from 'nostr-tools/pure'
-import { TseedApiClient, discoverTseedApi } from '../../../src/balance/api-client'
+import { TseedApiClient, discoverTseedApi } from '../src/balance/api-client'
 
 /**
  * Tops up `sk`'s TSEED balance the way a user would: finds the relay's API in
