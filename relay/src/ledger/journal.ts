@@ -5,7 +5,7 @@
  */
 import { CURRENCIES, isCurrency, type Currency } from '../../../src/balance/currency'
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import type { SqliteDatabase } from '../store/database'
+import { transactionRun, type SqliteDatabase } from '../store/database'
 import { assertAccount, isExternal } from './accounts'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import { migrateLedger } from './schema'
@@ -158,7 +158,7 @@ export class Journal {
    */
   post(input: PostingInput): Posting {
     const lines = checkPosting(input)
-    return this.db.transaction(() => {
+    return transactionRun(this.db).deferred(() => {
       if (this.stmt.refExists.get(input.ref) !== undefined) throw new DuplicateReference(input.ref)
       const next: bigint[] = []
       for (const line of lines) {
@@ -193,7 +193,7 @@ export class Journal {
         memo: input.memo ?? null,
         lines: lines.map((l) => ({ ...l })),
       }
-    })()
+    })
   }
 
   /** The cached balance of one account in one currency; 0n for an account never posted to. */

@@ -23,7 +23,7 @@ import {
 import { MAX_AMOUNT } from '../../../src/balance/units'
 import type { BalanceMap } from '../../../src/balance/webledger'
 import type { AnnouncePolicy } from '../core/announce-policy'
-import type { SqliteDatabase } from '../store/database'
+import { transactionRun, type SqliteDatabase } from '../store/database'
 import {
   EXTERNAL,
   POOL_ACCOUNT,
@@ -425,7 +425,7 @@ export class Ledger {
   }
 
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    return transactionRun(this.db).immediate(fn)
   }
 }
 

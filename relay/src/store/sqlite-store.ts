@@ -12,6 +12,7 @@ import {
 import {
   migrate,
   openDatabase,
+  transactionRun,
   type Migration,
   type OpenDatabaseOptions,
   type SqliteDatabase,
@@ -51,6 +52,13 @@ export const ANNOUNCE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX announce_tags_by_value ON announce_tags (name, value);
       CREATE INDEX announce_tags_by_announce ON announce_tags (announce_id);
     `,
+  },
+  {
+    // The (pubkey, info_hash, session) key already serves `authors` filters.
+    // A second index keyed by pubkey cost a random page write per stored
+    // announce (docs/performance.md).
+    version: 2,
+    up: 'DROP INDEX IF EXISTS announces_by_pubkey',
   },
 ]
 
@@ -111,7 +119,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
   }
 
   put(entry: StoredAnnounce, now: number): Promise<PutResult> {
-    return Promise.resolve(this.db.transaction(() => this.putNow(entry, now))())
+    return Promise.resolve(transactionRun(this.db).deferred(() => this.putNow(entry, now)))
   }
 
   query(filter: Filter, now: number, limit: number): Promise<NostrEvent[]> {
@@ -169,16 +177,17 @@ export class SqliteAnnounceStore implements AnnounceStore {
 
   private syncWrites(): AnnounceWrites {
     const db = this.db
+    const run = transactionRun(db)
     return {
       // IMMEDIATE takes the write lock up front, so a group never fails halfway
       // on a lock upgrade; nested calls are savepoints whatever the mode.
-      transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+      transaction: <T>(fn: () => T): T => run.immediate(fn),
       get inTransaction(): boolean {
         return db.inTransaction
       },
       hasId: (id, now) => this.hasIdNow(id, now),
       current: (key, now) => this.currentNow(key, now),
-      put: (entry, now) => db.transaction(() => this.putNow(entry, now))(),
+      put: (entry, now) => run.deferred(() => this.putNow(entry, now)),
     }
   }
 
