@@ -44,16 +44,7 @@ for (let k = job.fromKey; k < job.toKey; k++) {
       event: 'started',
     }
     const ev = finalizeEvent(toEventTemplate(announce, job.createdAt), sk)
-    const plain = {
-      id: ev.id,
-      pubkey: ev.pubkey,
-      created_at: ev.created_at,
-      kind: ev.kind,
-      tags: ev.tags,
-      content: ev.content,
-      sig: ev.sig,
-    }
-    signed.events.push({ id: ev.id, frame: JSON.stringify(['EVENT', plain]), swarm })
+    signed.events.push({ id: ev.id, frame: JSON.stringify(['EVENT', ev]), swarm })
   }
   out.push(signed)
 }

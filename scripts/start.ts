@@ -12,7 +12,6 @@
  * With a display, Chromium opens as a window; without one (or with
  * --headless) it runs headless.
  */
-import { chromium } from '@playwright/test'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -20,13 +19,13 @@ import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
 import { nip19 } from 'nostr-tools'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import WebSocket from 'ws'
+import { CHROMIUM, launchExtensionContext } from './chromium'
 import { startRelayProcess } from './relay-process'
 import { startTrackerSite } from './demo-site'
 import { topUp } from './dev-top-up'
 
 useWebSocketImplementation(WebSocket)
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const RELAY_PORT = Number(process.env.TSEED_RELAY_PORT ?? 7447)
 const SITE_PORT = Number(process.env.TSEED_DEMO_PORT ?? 8777)
 const headless = process.argv.includes('--headless') || !process.env.DISPLAY
@@ -67,24 +66,13 @@ async function main(): Promise<void> {
   })
 
   step(`launching Chromium ${headless ? '(headless)' : ''} with the extension`)
-  const ext = resolve('dist/chrome')
-  const context = await chromium.launchPersistentContext(resolve('data/chromium-profile'), {
-    executablePath: CHROMIUM,
+  const { context, extensionId: id } = await launchExtensionContext({
+    extensionDir: resolve('dist/chrome'),
+    profileDir: resolve('data/chromium-profile'),
     headless,
-    viewport: null,
-    args: [
-      `--disable-extensions-except=${ext}`,
-      `--load-extension=${ext}`,
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-background-networking',
-      '--disable-component-update',
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-    ],
+    windowSized: true,
+    extraArgs: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
   })
-  let [worker] = context.serviceWorkers()
-  worker ??= await context.waitForEvent('serviceworker')
-  const id = new URL(worker.url()).host
   const popup = await context.newPage()
   await popup.goto(`chrome-extension://${id}/src/popup/index.html`)
   const demoKey = generateSecretKey()

@@ -189,6 +189,18 @@ function supersede(results: RelayResults, at: number): RelayResults {
   return next
 }
 
+/** The announce fields stored as they are (everything but the BigInt counters). */
+type OptionalFields = Pick<StoredAnnounce, 'port' | 'relay' | 'event' | 'session' | 'expiration'>
+
+/** Copies the optional fields that are set, so absent ones stay absent rather than undefined. */
+function copyOptional(from: OptionalFields, to: OptionalFields): void {
+  if (from.port !== undefined) to.port = from.port
+  if (from.relay !== undefined) to.relay = from.relay
+  if (from.event !== undefined) to.event = from.event
+  if (from.session !== undefined) to.session = from.session
+  if (from.expiration !== undefined) to.expiration = from.expiration
+}
+
 /** @internal exported for tests */
 export function toRecord(e: OutboxEntry): OutboxRecord {
   const a = e.announce
@@ -198,11 +210,7 @@ export function toRecord(e: OutboxEntry): OutboxRecord {
     downloaded: a.downloaded.toString(),
     left: a.left.toString(),
   }
-  if (a.port !== undefined) announce.port = a.port
-  if (a.relay !== undefined) announce.relay = a.relay
-  if (a.event !== undefined) announce.event = a.event
-  if (a.session !== undefined) announce.session = a.session
-  if (a.expiration !== undefined) announce.expiration = a.expiration
+  copyOptional(a, announce)
   const record: OutboxRecord = {
     id: e.id,
     announce,
@@ -235,11 +243,7 @@ export function fromRecord(r: OutboxRecord): OutboxEntry {
     downloaded: counter('downloaded'),
     left: counter('left'),
   }
-  if (s.port !== undefined) announce.port = s.port
-  if (s.relay !== undefined) announce.relay = s.relay
-  if (s.event !== undefined) announce.event = s.event
-  if (s.session !== undefined) announce.session = s.session
-  if (s.expiration !== undefined) announce.expiration = s.expiration
+  copyOptional(s, announce)
   const entry: OutboxEntry = {
     id: r.id,
     announce,

@@ -2,6 +2,7 @@ import type { AbstractRelay } from 'nostr-tools/abstract-relay'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quoteSwap } from '../../src/balance/amm'
 import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
+import { swarm } from '../support/swarm'
 import {
   connectNostr,
   newUser,
@@ -9,7 +10,6 @@ import {
   publish,
   signAnnounce,
   startQuietRelay,
-  swarm,
   type TestUser,
 } from '../support/tseed-relay'
 

@@ -1,10 +1,10 @@
-import { chromium, type BrowserContext, type Page, type Worker } from '@playwright/test'
+import type { BrowserContext, Page, Worker } from '@playwright/test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { launchExtensionContext } from '../../../scripts/chromium'
 
 export const CHROME_DIST = resolve('dist/chrome')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export interface ExtensionBrowser {
   context: BrowserContext
@@ -16,27 +16,12 @@ export interface ExtensionBrowser {
 
 /** Debian's Chromium, headless, with the built extension loaded unpacked. */
 export async function launchChromiumWithExtension(): Promise<ExtensionBrowser> {
-  const context = await chromium.launchPersistentContext(
-    mkdtempSync(join(tmpdir(), 'tseed-chromium-')),
-    {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        `--disable-extensions-except=${CHROME_DIST}`,
-        `--load-extension=${CHROME_DIST}`,
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    },
-  )
-  let [worker] = context.serviceWorkers()
-  worker ??= await context.waitForEvent('serviceworker')
-  const extensionId = new URL(worker.url()).host
+  const { context, worker, extensionId } = await launchExtensionContext({
+    extensionDir: CHROME_DIST,
+    profileDir: mkdtempSync(join(tmpdir(), 'tseed-chromium-')),
+    headless: true,
+    extraArgs: ['--no-sandbox', '--disable-gpu', '--disable-quic'],
+  })
   return {
     context,
     worker,

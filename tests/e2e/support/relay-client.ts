@@ -1,6 +1,7 @@
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
 import { verifyEvent, type NostrEvent } from 'nostr-tools/pure'
 import WebSocket from 'ws'
+import { swarm } from '../../support/swarm'
 
 useWebSocketImplementation(WebSocket)
 
@@ -8,16 +9,7 @@ useWebSocketImplementation(WebSocket)
 export async function fetchAnnounces(relayUrl: string, infoHashHex: string): Promise<NostrEvent[]> {
   const relay = await Relay.connect(relayUrl)
   try {
-    return await new Promise<NostrEvent[]>((resolve) => {
-      const events: NostrEvent[] = []
-      const sub = relay.subscribe([{ kinds: [21000], '#i': [infoHashHex] }], {
-        onevent: (e) => events.push(e),
-        oneose: () => {
-          sub.close()
-          resolve(events)
-        },
-      })
-    })
+    return await swarm(relay, infoHashHex)
   } finally {
     relay.close()
   }
