@@ -85,6 +85,7 @@ describe('startTseedRelay', () => {
     const api = client(first, sk)
     const d = await api.createDeposit({ amountSat: 1_234n })
     await api.deposit(d.paymentHash)
+    await api.setLimits({ perHour: null, perDay: 500n })
     await first.close()
 
     const file = new Database(db, { readonly: true })
@@ -98,6 +99,7 @@ describe('startTseedRelay', () => {
     const logger = recordingLogger()
     const second = await start({ db, logger, bootstrapPool: { tseed: 2_000n, sat: 2_000n } })
     expect((await client(second, sk).balance()).balances).toEqual({ tseed: 0n, sat: 1_234n })
+    expect(await client(second, sk).getLimits()).toMatchObject({ perHour: null, perDay: 500n })
     // The dev pool from the first run is kept; the option is ignored, and the log says so.
     expect(second.ledger.pool()).toEqual(DEV_POOL)
     expect(logger.lines.join('\n')).toMatch(/pool already bootstrapped .*--bootstrap-pool ignored/)

@@ -166,6 +166,78 @@ describe('TseedApiClient', () => {
     expect(calls).toHaveLength(0)
   })
 
+  it('reads and sets spending limits, sending null for no limit', async () => {
+    const limits = {
+      pubkey: PK,
+      per_hour: '200',
+      per_day: null,
+      charged_last_hour: '12',
+      charged_last_day: '340',
+      test_mode: true,
+    }
+    const { fetch, calls } = fakeFetch(
+      [200, limits],
+      [200, { ...limits, per_hour: null, per_day: '0' }],
+    )
+    const api = client(fetch)
+    expect(await api.getLimits()).toEqual({
+      pubkey: PK,
+      perHour: 200n,
+      perDay: null,
+      chargedLastHour: 12n,
+      chargedLastDay: 340n,
+      testMode: true,
+    })
+    expect(await api.setLimits({ perHour: null, perDay: 0n })).toMatchObject({
+      perHour: null,
+      perDay: 0n,
+    })
+    const [get, post] = calls as [Call, Call]
+    expect([get.url, get.init.method, get.init.body]).toEqual([
+      'https://relay.example/api/v1/limits',
+      'GET',
+      undefined,
+    ])
+    const body = post.init.body as Uint8Array
+    expect(new TextDecoder().decode(body)).toBe('{"per_hour":null,"per_day":"0"}')
+    const auth = verifyAuthHeader((post.init.headers as Record<string, string>).Authorization, {
+      url: post.url,
+      method: 'POST',
+      body,
+      now: Math.floor(Date.now() / 1000),
+    })
+    expect(auth.pubkey).toBe(PK)
+  })
+
+  it('refuses a limits answer it cannot read exactly', async () => {
+    const ok = {
+      pubkey: PK,
+      per_hour: null,
+      per_day: null,
+      charged_last_hour: '0',
+      charged_last_day: '0',
+    }
+    const { fetch } = fakeFetch(
+      [200, { ...ok, per_day: 1000 }],
+      [200, { ...ok, per_hour: undefined }],
+      [200, { ...ok, charged_last_day: '-1' }],
+      [
+        400,
+        { error: 'invalid_amount', message: 'per_day must be a digit string', test_mode: true },
+      ],
+    )
+    const api = client(fetch)
+    expect((await rejection(api.getLimits())).message).toMatch(/per_day/)
+    expect((await rejection(api.getLimits())).message).toMatch(/per_hour/)
+    expect((await rejection(api.getLimits())).message).toMatch(/charged_last_day/)
+    const refused = await rejection(api.setLimits({ perHour: null, perDay: 5n }))
+    expect([refused.status, refused.code, refused.message]).toEqual([
+      400,
+      'invalid_amount',
+      'per_day must be a digit string',
+    ])
+  })
+
   it('parses deposits and withdrawals', async () => {
     const { fetch } = fakeFetch(
       [

@@ -82,6 +82,17 @@ export interface HistoryEntry {
   lines: HistoryLine[]
 }
 
+/** The caller's spending limits, in whole TSEED; null is no limit. */
+export interface SpendingLimits {
+  pubkey: string
+  perHour: bigint | null
+  perDay: bigint | null
+  /** What the caller's announces were charged in the last 3600 s and the last 86400 s. */
+  chargedLastHour: bigint
+  chargedLastDay: bigint
+  testMode: boolean
+}
+
 export interface SwarmPriceInfo {
   infoHash: string
   tokensPerMb: bigint
@@ -233,6 +244,27 @@ export class TseedApiClient {
     })
   }
 
+  /** `GET /limits` (NIP-98): the caller's spending limits and what was charged in each window. */
+  async getLimits(): Promise<SpendingLimits> {
+    return spendingLimits(await this.call('GET', '/limits', { auth: true }))
+  }
+
+  /**
+   * `POST /limits` (NIP-98): sets both limits; null clears one, `0n` refuses
+   * every charge. The relay then refuses any announce whose charge would
+   * pass a limit.
+   */
+  async setLimits(params: {
+    perHour: bigint | null
+    perDay: bigint | null
+  }): Promise<SpendingLimits> {
+    const body = {
+      per_hour: params.perHour === null ? null : params.perHour.toString(),
+      per_day: params.perDay === null ? null : params.perDay.toString(),
+    }
+    return spendingLimits(await this.call('POST', '/limits', { auth: true, body }))
+  }
+
   /** `GET /price/<info hash>[?bytes=]` (public). */
   async price(infoHash: string, bytes?: bigint): Promise<SwarmPriceInfo> {
     const b = await this.call('GET', `/price/${encodeURIComponent(infoHash)}`, {
@@ -363,7 +395,7 @@ export class TseedApiClient {
     opts: {
       auth?: boolean
       query?: Record<string, string | undefined>
-      body?: Record<string, string | undefined>
+      body?: Record<string, string | null | undefined>
     },
   ): Promise<Record<string, unknown>> {
     const url = new URL(this.base + path)
@@ -492,6 +524,17 @@ function deposit(b: Record<string, unknown>): Deposit {
     creditedSat: nullable(b.credited_sat, 'credited_sat', amount),
     creditedAt: nullable(b.credited_at, 'credited_at', num),
     swap: swapInfo,
+    testMode: testMode(b),
+  }
+}
+
+function spendingLimits(b: Record<string, unknown>): SpendingLimits {
+  return {
+    pubkey: str(b.pubkey, 'pubkey'),
+    perHour: nullable(b.per_hour, 'per_hour', amount),
+    perDay: nullable(b.per_day, 'per_day', amount),
+    chargedLastHour: amount(b.charged_last_hour, 'charged_last_hour'),
+    chargedLastDay: amount(b.charged_last_day, 'charged_last_day'),
     testMode: testMode(b),
   }
 }

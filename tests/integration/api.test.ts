@@ -68,6 +68,9 @@ describe('TSEED API over HTTP', () => {
         price: { unit: 'TSEED', base_tokens_per_mb: '1', bytes_per_mb: '1000000', rarity: null },
       })
       expect(doc.tseed.endpoints).toContain('POST /withdraw (NIP-98)')
+      expect(doc.tseed.endpoints).toEqual(
+        expect.arrayContaining(['GET /limits (NIP-98)', 'POST /limits (NIP-98)']),
+      )
       expect(await discoverTseedApi(relay.url, (u, i) => fetch(u, i))).toEqual({
         apiUrl: `${relay.httpUrl}/api/v1`,
         pool: 'urn:pool:TSEED:satoshi',
@@ -523,6 +526,72 @@ describe('TSEED API over HTTP', () => {
           test_mode: true,
         })
       }
+    })
+  })
+
+  describe('spending limits', () => {
+    it('sets, reads and clears limits through the client', async () => {
+      const user = newUser(relay)
+      const none = {
+        pubkey: user.pubkey,
+        perHour: null,
+        perDay: null,
+        chargedLastHour: 0n,
+        chargedLastDay: 0n,
+        testMode: true,
+      }
+      expect(await user.api.getLimits()).toEqual(none)
+      expect(await user.api.setLimits({ perHour: 200n, perDay: 0n })).toEqual({
+        ...none,
+        perHour: 200n,
+        perDay: 0n,
+      })
+      expect(await user.api.getLimits()).toMatchObject({ perHour: 200n, perDay: 0n })
+      // Another key's limits are its own.
+      expect(await newUser(relay).api.getLimits()).toMatchObject({ perHour: null, perDay: null })
+      expect(await user.api.setLimits({ perHour: null, perDay: null })).toEqual(none)
+    })
+
+    it('refuses a malformed body with 400 naming the field, and needs NIP-98', async () => {
+      const user = newUser(relay)
+      await user.api.setLimits({ perHour: 7n, perDay: null })
+      const url = `${relay.apiUrl}/limits`
+      const post = async (body: string) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: {
+            Authorization: await createAuthHeader({
+              url,
+              method: 'POST',
+              body: new TextEncoder().encode(body),
+              sign: user.sign,
+            }),
+          },
+        })
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+      }
+      for (const [body, error, field] of [
+        ['{"per_hour":"10"}', 'missing_field', 'per_day'],
+        ['{"per_hour":10,"per_day":null}', 'invalid_amount', 'per_hour'],
+        ['{"per_hour":null,"per_day":"-1"}', 'invalid_amount', 'per_day'],
+        ['{"per_hour":"1e3","per_day":null}', 'invalid_amount', 'per_hour'],
+        ['{"per_hour":null,"per_day":"4611686018427387905"}', 'amount_out_of_range', 'per_day'],
+        ['{"per_hour":null,"per_day":null,"per_week":"1"}', 'unknown_field', 'per_week'],
+      ] as const) {
+        const res = await post(body)
+        expect(res.status, body).toBe(400)
+        expect(res.body, body).toMatchObject({ error, test_mode: true })
+        expect(res.body.message, body).toContain(field)
+      }
+      expect((await post('[]')).body).toMatchObject({ error: 'invalid_json' })
+      expect(await user.api.getLimits()).toMatchObject({ perHour: 7n, perDay: null })
+
+      const anonymous = await fetch(url)
+      expect(anonymous.status).toBe(401)
+      const wrong = await fetch(url, { method: 'PUT', body: '{}' })
+      expect(wrong.status).toBe(405)
+      expect(wrong.headers.get('allow')).toBe('GET, POST, OPTIONS')
     })
   })
 

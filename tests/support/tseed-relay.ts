@@ -60,15 +60,23 @@ export interface TestUser {
   sign: (t: EventTemplate) => Promise<NostrEvent>
 }
 
-/** A new user of `relay`'s API. */
-export function newUser(relay: { apiUrl: string }): TestUser {
+/**
+ * A new user of `relay`'s API. `now` (unix seconds) dates its NIP-98
+ * headers, for a relay running on an injected clock.
+ */
+export function newUser(relay: { apiUrl: string }, now?: () => number): TestUser {
   const sk = generateSecretKey()
   const sign = (t: EventTemplate): Promise<NostrEvent> => Promise.resolve(finalizeEvent(t, sk))
   return {
     sk,
     pubkey: getPublicKey(sk),
     sign,
-    api: new TseedApiClient({ baseUrl: relay.apiUrl, fetch: (u, i) => fetch(u, i), sign }),
+    api: new TseedApiClient({
+      baseUrl: relay.apiUrl,
+      fetch: (u, i) => fetch(u, i),
+      sign,
+      ...(now !== undefined ? { now } : {}),
+    }),
   }
 }
 

@@ -14,6 +14,7 @@ import type { ApiHandler, ApiServices } from './context'
 import { ApiError, toApiError } from './errors'
 import { DEFAULT_MAX_BODY_BYTES, readBody, requestIp, sendJson } from './http'
 import { parseJsonObject, type JsonObject } from './json'
+import { getLimits, postLimits } from './limits'
 import { getPool, getPrice, getQuote } from './market'
 import { getDeposit, getWithdraw, postDeposit, postWithdraw } from './payments'
 import type { ApiLogger } from './types'
@@ -33,10 +34,12 @@ interface Endpoint {
 
 const HASH64 = '([0-9a-f]{64})'
 
-/** The endpoint table; the order does not matter, patterns do not overlap. */
+/** The endpoint table; the order does not matter, patterns of one method do not overlap. */
 export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: /^\/balance$/, pattern: '/balance', auth: true, handle: getBalance },
   { method: 'GET', path: /^\/history$/, pattern: '/history', auth: true, handle: getHistory },
+  { method: 'GET', path: /^\/limits$/, pattern: '/limits', auth: true, handle: getLimits },
+  { method: 'POST', path: /^\/limits$/, pattern: '/limits', auth: true, handle: postLimits },
   {
     method: 'GET',
     path: /^\/price\/([0-9a-fA-F]{40})$/,

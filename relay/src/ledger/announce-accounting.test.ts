@@ -11,6 +11,7 @@ import {
 } from './announce-accounting'
 import { DEFAULT_ESCROW, Escrow } from './escrow'
 import { Journal } from './journal'
+import { SpendingLimiter } from './spending-limits'
 
 const A = 'a'.repeat(64)
 const B = 'b'.repeat(64)
@@ -24,9 +25,11 @@ function setup(limits: Partial<AnnounceLimits> = {}, tokensPerMB = 1n) {
   const db = new Database(':memory:')
   const journal = new Journal(db)
   const escrow = new Escrow(journal, DEFAULT_ESCROW)
+  const spending = new SpendingLimiter(db)
   const acc = new AnnounceAccounting(
     journal,
     escrow,
+    spending,
     { ...DEFAULT_ANNOUNCE_LIMITS, ...limits },
     () => ({ tokensPerMB, multiplier: 1n, rare: false }),
   )
@@ -68,11 +71,12 @@ function setup(limits: Partial<AnnounceLimits> = {}, tokensPerMB = 1n) {
                 (SELECT count(*) FROM ledger_announce_seen) || '/' ||
                 (SELECT count(*) FROM ledger_carry) || '/' ||
                 (SELECT count(*) FROM ledger_claims) || '/' ||
-                (SELECT count(*) FROM ledger_escrow_lots)`,
+                (SELECT count(*) FROM ledger_escrow_lots) || '/' ||
+                (SELECT count(*) FROM ledger_spending)`,
       )
       .pluck()
       .get() as string
-  return { db, journal, escrow, acc, give, bal, held, mk, rows }
+  return { db, journal, escrow, spending, acc, give, bal, held, mk, rows }
 }
 
 describe('AnnounceAccounting: deltas', () => {
@@ -211,7 +215,7 @@ describe('AnnounceAccounting: sanity limits', () => {
     })
     expect(acc.apply(mk({ at: T0 - 600 }), T0).accept).toBe(true)
     expect(acc.apply(mk({ at: T0 + 60 }), T0).accept).toBe(true)
-    expect(before).toBe('0/0/0/0/0/0')
+    expect(before).toBe('0/0/0/0/0/0/0')
   })
 
   it('caps a delta at elapsed time × the max rate and discards the excess', () => {
@@ -320,6 +324,72 @@ describe('AnnounceAccounting: insufficient balance', () => {
     acc.apply(mk({ downloaded: 2_700_000n, at: T0 + 70 }), T0 + 70)
     // 1.6 MB + 1.1 MB = 2 tokens and a 0.7 MB carry.
     expect(bal(A)).toBe(4n)
+  })
+})
+
+describe('AnnounceAccounting: spending limits', () => {
+  it('refuses a charge over the limit, writes nothing, and charges the delta once the window allows', () => {
+    const { acc, spending, give, bal, held, mk, rows } = setup()
+    give(A, 100n)
+    spending.set(A, { perHour: 5n, perDay: null }, T0)
+    expect(acc.apply(mk({ downloaded: 3n * MB }), T0)).toMatchObject({ accept: true, charged: 3n })
+    const before = rows()
+    const over = mk({ downloaded: 6n * MB, uploaded: 2n * MB, at: T0 + 60 })
+    expect(acc.apply(over, T0 + 60)).toEqual({
+      accept: false,
+      message:
+        'blocked: spending limit: this announce would charge 3 TSEED; 3 of your 5 TSEED per hour are already charged',
+    })
+    expect(rows()).toBe(before)
+    expect([bal(A), held()]).toEqual([97n, 3n])
+
+    // The same counters again: the first charge leaves the hour at T0 + 3600
+    // (the window is the last 3600 s), and the refused delta is charged then.
+    const again = (at: number) => mk({ downloaded: 6n * MB, uploaded: 2n * MB, at })
+    expect(acc.apply(again(T0 + 3599), T0 + 3599).accept).toBe(false)
+    expect(acc.apply(again(T0 + 3600), T0 + 3600)).toMatchObject({
+      accept: true,
+      charged: 3n,
+      claimed: 2n,
+    })
+    expect([bal(A), held()]).toEqual([94n, 6n])
+  })
+
+  it('checks the limit before the balance, and never refuses an announce that charges nothing', () => {
+    const { acc, spending, mk } = setup()
+    spending.set(A, { perHour: null, perDay: 0n }, T0)
+    expect(acc.apply(mk({ downloaded: 2n * MB }), T0)).toEqual({
+      accept: false,
+      message:
+        'blocked: spending limit: this announce would charge 2 TSEED; 0 of your 0 TSEED per day are already charged',
+    })
+    expect(acc.apply(mk({ uploaded: 9n * MB, left: 0n, at: T0 + 1 }), T0 + 1)).toMatchObject({
+      accept: true,
+      charged: 0n,
+      claimed: 9n,
+    })
+    spending.set(A, { perHour: null, perDay: null }, T0 + 2)
+    expect(acc.apply(mk({ downloaded: 2n * MB, at: T0 + 2 }), T0 + 2)).toEqual({
+      accept: false,
+      message: 'blocked: insufficient balance: need 2 TSEED, have 0',
+    })
+  })
+
+  it('names every window that is over', () => {
+    const { acc, spending, give, mk } = setup()
+    give(A, 100n)
+    acc.apply(mk({ downloaded: 4n * MB }), T0)
+    spending.set(A, { perHour: 5n, perDay: 6n }, T0)
+    expect(acc.apply(mk({ downloaded: 7n * MB, at: T0 + 10 }), T0 + 10)).toEqual({
+      accept: false,
+      message:
+        'blocked: spending limit: this announce would charge 3 TSEED; 4 of your 5 TSEED per hour and 4 of your 6 TSEED per day are already charged',
+    })
+    expect(acc.apply(mk({ downloaded: 7n * MB, at: T0 + 3700 }), T0 + 3700)).toEqual({
+      accept: false,
+      message:
+        'blocked: spending limit: this announce would charge 3 TSEED; 4 of your 6 TSEED per day are already charged',
+    })
   })
 })
 

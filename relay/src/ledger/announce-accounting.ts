@@ -12,6 +12,7 @@ import type { SqliteDatabase } from '../store/database'
 import { InsufficientFunds, LedgerError } from './errors'
 import type { Escrow } from './escrow'
 import type { Journal } from './journal'
+import type { SpendingLimiter } from './spending-limits'
 
 export interface AnnounceLimits {
   /** Oldest accepted `created_at`, in seconds before now. */
@@ -81,6 +82,7 @@ const HEX32 = /^[0-9a-f]{32}$/
 /** Per-announce accounting; methods must run inside the caller's transaction. */
 export class AnnounceAccounting {
   private readonly escrow: Escrow
+  private readonly spending: SpendingLimiter
   private readonly limits: AnnounceLimits
   private readonly priceOf: (infoHash: string, now: number) => SwarmPrice
   private readonly stmt
@@ -92,11 +94,13 @@ export class AnnounceAccounting {
   constructor(
     journal: Journal,
     escrow: Escrow,
+    spending: SpendingLimiter,
     limits: AnnounceLimits,
     priceOf: (infoHash: string, now: number) => SwarmPrice,
   ) {
     checkLimits(limits)
     this.escrow = escrow
+    this.spending = spending
     this.limits = limits
     this.priceOf = priceOf
     const db: SqliteDatabase = journal.db
@@ -140,8 +144,9 @@ export class AnnounceAccounting {
   /**
    * Accounts for one announce at time `now` (unix seconds). Charges the
    * download delta into the swarm escrow and records the upload delta as a
-   * claim. When the balance is short it returns the `blocked:` refusal and
-   * writes nothing, so the same delta is charged on a later announce.
+   * claim. When the charge would pass a spending limit the key set, or the
+   * balance is short, it returns the `blocked:` refusal and writes nothing,
+   * so the same delta is charged on a later announce.
    */
   apply(input: VerifiedAnnounce, now: number): AnnounceOutcome {
     const invalid = checkInput(input, now, this.limits)
@@ -181,6 +186,11 @@ export class AnnounceAccounting {
     const upCharge = chargeForBytes(up, price, upCarry)
 
     if (downCharge.tokens > 0n) {
+      // The limit comes first: a top-up cannot lift it, so answering
+      // "insufficient balance" first would ask for money this announce
+      // still could not spend.
+      const overLimit = this.spending.refusal(pubkey, downCharge.tokens, now)
+      if (overLimit !== undefined) return { accept: false, message: overLimit }
       // The journal refuses the overdraft before writing anything, so a
       // refusal leaves the state, carry and seen ids untouched.
       try {
@@ -189,6 +199,7 @@ export class AnnounceAccounting {
         if (e instanceof InsufficientFunds) return blocked(e.need, e.have)
         throw e
       }
+      this.spending.record(pubkey, downCharge.tokens, now)
     }
     if (upCharge.tokens > 0n) this.escrow.claim(ih, pubkey, eventId, upCharge.tokens, now)
     if (downCharge.carry !== downCarry) this.stmt.setCarry.run(pubkey, ih, 'down', downCharge.carry)

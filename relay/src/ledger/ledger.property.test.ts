@@ -1,10 +1,11 @@
 /**
  * Random-operation test of the whole ledger: announces (with resets,
  * duplicates, stale and out-of-window events, stops), swaps, deposits,
- * withdrawals that succeed and fail, settlements, refunds and time jumps.
- * A shadow model follows every reported movement; after each step the
- * touched balances must match it, both currencies must sum to zero and no
- * internal account may be negative. A full audit (cache vs journal, escrow vs
+ * withdrawals that succeed and fail, settlements, refunds, spending limits
+ * set and cleared, and time jumps. A shadow model follows every reported
+ * movement; after each step the touched balances and the charges inside
+ * each spending-limit window must match it, both currencies must sum to
+ * zero and no internal account may be negative. A full audit (cache vs journal, escrow vs
  * lots) runs every AUDIT_EVERY steps and at the end.
  *
  * LEDGER_PROPERTY_STEPS and LEDGER_PROPERTY_SEED override the defaults.
@@ -18,6 +19,7 @@ import { EXTERNAL, POOL_ACCOUNT } from './accounts'
 import type { VerifiedAnnounce } from './announce-accounting'
 import { InsufficientFunds } from './errors'
 import { Ledger } from './ledger'
+import { DAY_SECONDS, HOUR_SECONDS, type SpendingLimits } from './spending-limits'
 
 const STEPS = Number(process.env.LEDGER_PROPERTY_STEPS ?? 100_000)
 const SEED = Number(process.env.LEDGER_PROPERTY_SEED ?? 0x7eed5)
@@ -30,6 +32,7 @@ const FEE_BPS = 250n
 const USERS = 6
 const SWARMS = 3
 const BLOCKED = /^blocked: insufficient balance: need (\d+) TSEED, have (\d+)$/
+const OVER_LIMIT = /^blocked: spending limit: this announce would charge (\d+) TSEED; /
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
 function prng(seed: number) {
@@ -78,6 +81,9 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
   const paid = new Map<string, bigint>()
   const charged = new Map<string, bigint>()
   const refunded = new Map<string, bigint>()
+  const limits = new Map<string, SpendingLimits>()
+  /** Each user's charges of the last day, oldest first. */
+  const spent = new Map<string, { at: number; amount: bigint }[]>(users.map((u) => [u, []]))
   const add = (m: Map<string, bigint>, k: string, v: bigint) => m.set(k, (m.get(k) ?? 0n) + v)
   const get = (m: Map<string, bigint>, k: string) => m.get(k) ?? 0n
   let satsInside = OPERATOR_SATS
@@ -101,6 +107,34 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
 
   const touchedUsers = new Set<string>()
   const touchedSwarms = new Set<string>()
+
+  /** What the model says `pk` was charged in the last `seconds`. */
+  function chargedWithin(pk: string, seconds: number): bigint {
+    const list = spent.get(pk) ?? []
+    while (list.length > 0 && list[0]!.at <= now - DAY_SECONDS) list.shift()
+    let sum = 0n
+    for (const c of list) if (c.at > now - seconds) sum += c.amount
+    return sum
+  }
+
+  /** The refusal the model expects for charging `charge` to `pk` now, or undefined. */
+  function expectedRefusal(pk: string, charge: bigint): string | undefined {
+    const l = limits.get(pk)
+    if (l === undefined) return undefined
+    const over: string[] = []
+    for (const [limit, seconds, per] of [
+      [l.perHour, HOUR_SECONDS, 'hour'],
+      [l.perDay, DAY_SECONDS, 'day'],
+    ] as const) {
+      const charged = chargedWithin(pk, seconds)
+      if (limit !== null && charged + charge > limit) {
+        over.push(`${charged} of your ${limit} TSEED per ${per}`)
+      }
+    }
+    return over.length === 0
+      ? undefined
+      : `blocked: spending limit: this announce would charge ${charge} TSEED; ${over.join(' and ')} are already charged`
+  }
 
   function announceStep() {
     const pk = rnd.pick(users)
@@ -176,6 +210,10 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     touchedSwarms.add(ih)
     if (out.accept) {
       expect(out.charged).toBeGreaterThanOrEqual(0n)
+      if (out.charged > 0n) {
+        expect(expectedRefusal(pk, out.charged)).toBeUndefined()
+        spent.get(pk)?.push({ at: now, amount: out.charged })
+      }
       tseed.set(pk, get(tseed, pk) - out.charged)
       add(escrow, ih, out.charged)
       add(charged, key, out.charged)
@@ -187,10 +225,16 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
       return
     }
     const m = BLOCKED.exec(out.message)
+    const overLimit = OVER_LIMIT.exec(out.message)
     if (m !== null) {
       expect(BigInt(m[2]!)).toBe(get(tseed, pk))
       expect(BigInt(m[1]!)).toBeGreaterThan(BigInt(m[2]!))
+      // The limit is checked first: a charge refused for funds was within it.
+      expect(expectedRefusal(pk, BigInt(m[1]!))).toBeUndefined()
       count('refused:blocked')
+    } else if (overLimit !== null) {
+      expect(out.message).toBe(expectedRefusal(pk, BigInt(overLimit[1]!)))
+      count('refused:spending-limit')
     } else {
       expect(out.message).toMatch(
         /^invalid: created_at is more than (600|60) s in the (past|future)$/,
@@ -302,6 +346,23 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     }
   }
 
+  function limitStep() {
+    const pk = rnd.pick(users)
+    const l: SpendingLimits = {
+      perHour: rnd.next() < 0.6 ? null : BigInt(rnd.int(0, 400)),
+      perDay: rnd.next() < 0.6 ? null : BigInt(rnd.int(0, 4_000)),
+    }
+    ledger.setSpendingLimits(pk, l)
+    if (l.perHour === null && l.perDay === null) {
+      limits.delete(pk)
+      count('limits:cleared')
+    } else {
+      limits.set(pk, l)
+      count('limits:set')
+    }
+    touchedUsers.add(pk)
+  }
+
   function settleStep() {
     const r = ledger.settle(now)
     for (const p of r.payouts) {
@@ -343,6 +404,14 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
       const b = ledger.balances(pk)
       if (b.TSEED !== get(tseed, pk)) fail(`TSEED of ${pk}`, b.TSEED, get(tseed, pk))
       if (b.sat !== get(sat, pk)) fail(`sats of ${pk}`, b.sat, get(sat, pk))
+      const st = ledger.spendingLimits(pk, now)
+      const l = limits.get(pk) ?? { perHour: null, perDay: null }
+      if (st.perHour !== l.perHour) fail(`hourly limit of ${pk}`, st.perHour, l.perHour)
+      if (st.perDay !== l.perDay) fail(`daily limit of ${pk}`, st.perDay, l.perDay)
+      const hour = chargedWithin(pk, HOUR_SECONDS)
+      const day = chargedWithin(pk, DAY_SECONDS)
+      if (st.chargedLastHour !== hour) fail(`last hour of ${pk}`, st.chargedLastHour, hour)
+      if (st.chargedLastDay !== day) fail(`last day of ${pk}`, st.chargedLastDay, day)
     }
     for (const ih of touchedSwarms) {
       const held = ledger.escrowOf(ih, now).escrow
@@ -401,7 +470,8 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     else if (r < 0.67) depositStep()
     else if (r < 0.75) reserveStep()
     else if (r < 0.83) finishWithdrawalStep()
-    else if (r < 0.9) settleStep()
+    else if (r < 0.89) settleStep()
+    else if (r < 0.9) limitStep()
     else now += rnd.next() < 0.01 ? rnd.int(3_600, 8 * 3_600) : rnd.int(1, 120)
     checkTouched(step)
     if (step % AUDIT_EVERY === 0) fullCheck()
@@ -423,6 +493,7 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
   for (const k of [
     'accepted:charged',
     'refused:blocked',
+    'refused:spending-limit',
     'refused:invalid',
     'announce:duplicate-id',
     'announce:stale',
@@ -436,6 +507,8 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     'withdraw:insufficient',
     'settle:payout',
     'settle:refund',
+    'limits:set',
+    'limits:cleared',
   ]) {
     expect(counts[k] ?? 0, k).toBeGreaterThan(0)
   }

@@ -54,6 +54,7 @@ import {
   type Posting,
   type PostingLine,
 } from './journal'
+import { SpendingLimiter, type SpendingLimits, type SpendingStatus } from './spending-limits'
 import { Withdrawals, type Withdrawal } from './withdrawals'
 
 export interface LedgerOptions {
@@ -82,8 +83,11 @@ export interface DepositResult {
 }
 
 export interface SettleResult extends SettlementReport {
-  /** Announce bookkeeping forgotten in this run (see AnnounceAccounting.prune). */
-  pruned: { states: number; seen: number }
+  /**
+   * Announce bookkeeping forgotten in this run (see AnnounceAccounting.prune),
+   * and rows of charges older than the longest spending-limit window.
+   */
+  pruned: { states: number; seen: number; spending: number }
 }
 
 export interface LedgerAudit extends AuditReport {
@@ -109,6 +113,7 @@ export class Ledger {
   private readonly journal: Journal
   private readonly escrow: Escrow
   private readonly announces: AnnounceAccounting
+  private readonly spending: SpendingLimiter
   private readonly withdrawals: Withdrawals
 
   constructor(db: SqliteDatabase, options: LedgerOptions = {}) {
@@ -118,9 +123,11 @@ export class Ledger {
     checkConfig(this.pricing)
     this.journal = new Journal(db)
     this.escrow = new Escrow(this.journal, { ...DEFAULT_ESCROW, ...options.escrow })
+    this.spending = new SpendingLimiter(db)
     this.announces = new AnnounceAccounting(
       this.journal,
       this.escrow,
+      this.spending,
       { ...DEFAULT_ANNOUNCE_LIMITS, ...options.announce },
       (infoHash, now) => this.priceNow(infoHash, now),
     )
@@ -130,8 +137,8 @@ export class Ledger {
   /**
    * Accounts for a verified kind 21000 at `now`: charges the download delta
    * into the swarm escrow, records the upload delta as a claim. A refusal
-   * (`invalid: …`, or `blocked: insufficient balance: need N TSEED, have M`)
-   * wrote nothing.
+   * (`invalid: …`, `blocked: spending limit: …`, or
+   * `blocked: insufficient balance: need N TSEED, have M`) wrote nothing.
    */
   applyAnnounce(input: VerifiedAnnounce, now: number): AnnounceOutcome {
     return this.write(() => this.announces.apply(input, now))
@@ -151,9 +158,32 @@ export class Ledger {
       )
   }
 
-  /** Pays claims from escrow, lapses old claims, refunds old payments, prunes announce state. */
+  /**
+   * Pays claims from escrow, lapses old claims, refunds old payments, prunes
+   * announce state and the charges no spending-limit window reaches.
+   */
   settle(now: number): SettleResult {
-    return this.write(() => ({ ...this.escrow.settle(now), pruned: this.announces.prune(now) }))
+    return this.write(() => ({
+      ...this.escrow.settle(now),
+      pruned: { ...this.announces.prune(now), spending: this.spending.prune(now) },
+    }))
+  }
+
+  /**
+   * Sets the most a key's announces may be charged per hour and per day
+   * (null clears a limit). The next announce is checked against them.
+   * @throws LedgerError `invalid_account`, `amount_out_of_range`
+   */
+  setSpendingLimits(pubkey: string, limits: SpendingLimits): void {
+    this.write(() => {
+      this.spending.set(pubkey, limits, this.clock())
+    })
+  }
+
+  /** A key's spending limits and what its announces were charged in the hour and day up to `now`. */
+  spendingLimits(pubkey: string, now: number): SpendingStatus {
+    userAccount(pubkey)
+    return transactionRun(this.db).deferred(() => this.spending.status(pubkey, now))
   }
 
   /**

@@ -4,6 +4,7 @@
  * component name `ledger` and never change once shipped.
  */
 import { migrate, type Migration, type SqliteDatabase } from '../store/database'
+import { backfillSpending, DAY_SECONDS } from './spending-limits'
 
 /** Name under which the ledger's schema versions are recorded. */
 export const LEDGER_COMPONENT = 'ledger'
@@ -123,12 +124,42 @@ CREATE TABLE ledger_withdrawals (
 ) STRICT, WITHOUT ROWID;
 `
 
+// Each key's own limits, and a row per key and second that had charges:
+// that second's charges and the key's running total. Both TEXT: a running
+// total has no bound below 2^63.
+const SPENDING_LIMITS = `
+CREATE TABLE ledger_limits (
+  pubkey TEXT PRIMARY KEY CHECK (length(pubkey) = 64),
+  per_hour INTEGER CHECK (per_hour BETWEEN 0 AND ${MAX}),
+  per_day INTEGER CHECK (per_day BETWEEN 0 AND ${MAX}),
+  updated_at INTEGER NOT NULL,
+  CHECK (per_hour IS NOT NULL OR per_day IS NOT NULL)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE ledger_spending (
+  pubkey TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  amount TEXT NOT NULL,
+  total TEXT NOT NULL,
+  PRIMARY KEY (pubkey, at)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ledger_spending_by_time ON ledger_spending (at);
+`
+
 /** Numbered schema steps of the ledger. */
 export const LEDGER_MIGRATIONS: readonly Migration[] = [
   { version: 1, up: JOURNAL },
   { version: 2, up: ANNOUNCES },
   { version: 3, up: ESCROW },
   { version: 4, up: WITHDRAWALS },
+  {
+    version: 5,
+    up: (db) => {
+      db.exec(SPENDING_LIMITS)
+      // Charges of the last day before this version count against the limits too.
+      backfillSpending(db, Math.floor(Date.now() / 1000) - DAY_SECONDS)
+    },
+  },
 ]
 
 /**
