@@ -8,14 +8,7 @@ import { TseedApiClient, discoverTseedApi } from '../src/balance/api-client'
  * Lightning backend, which settles at once and says so).
  */
 export async function topUp(relayUrl: string, sk: Uint8Array, amountSat: bigint): Promise<bigint> {
-  const info = await discoverTseedApi(relayUrl, (u, i) => fetch(u, i))
-  if (!info) throw new Error(`${relayUrl} does not advertise a TSEED API`)
-  if (!info.testMode) throw new Error('refusing to top up against a relay that is not in test mode')
-  const api = new TseedApiClient({
-    baseUrl: info.apiUrl,
-    fetch: (u, i) => fetch(u, i),
-    sign: (t) => Promise.resolve(finalizeEvent(t, sk)),
-  })
+  const api = await devApi(relayUrl, sk)
   const deposit = await api.createDeposit({ amountSat, swapMinOut: 1n })
   for (let i = 0; i < 50; i++) {
     const d = await api.deposit(deposit.paymentHash)
@@ -28,4 +21,21 @@ export async function topUp(relayUrl: string, sk: Uint8Array, amountSat: bigint)
     throw new Error(`top-up of ${getPublicKey(sk)} left no TSEED`)
   }
   return balance.balances.tseed
+}
+
+/** The API client of a test-mode relay, signing NIP-98 with `sk`. */
+export async function devApi(relayUrl: string, sk: Uint8Array): Promise<TseedApiClient> {
+  const info = await discoverTseedApi(relayUrl, (u, i) => fetch(u, i))
+  if (!info) throw new Error(`${relayUrl} does not advertise a TSEED API`)
+  if (!info.testMode) throw new Error('refusing to use a relay that is not in test mode')
+  return new TseedApiClient({
+    baseUrl: info.apiUrl,
+    fetch: (u, i) => fetch(u, i),
+    sign: (t) => Promise.resolve(finalizeEvent(t, sk)),
+  })
+}
+
+/** The key's TSEED balance on a test-mode relay. */
+export async function tseedBalance(relayUrl: string, sk: Uint8Array): Promise<bigint> {
+  return (await (await devApi(relayUrl, sk)).balance()).balances.tseed
 }

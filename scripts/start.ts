@@ -8,7 +8,9 @@
  * The local relay runs the dev Lightning backend (TEST MODE, no real money),
  * so the script gives the extension a fresh demo key and tops it up with
  * 1,000 test sats swapped to TSEED: the demo download is paid for and the
- * later seeding announces earn. Replace the key in the popup to use your own.
+ * later seeding announces earn. The demo site's first announce raises the
+ * consent prompt; the script clicks "Allow this site" in the popup, as a
+ * user would. Replace the key in the popup to use your own.
  * With a display, Chromium opens as a window; without one (or with
  * --headless) it runs headless.
  */
@@ -84,6 +86,16 @@ async function main(): Promise<void> {
   console.info(`  demo key ${npub} imported; topped up with 1,000 test sats = ${tseed} TSEED`)
   const page = await context.newPage()
   await page.goto(`${site.origin}/?demo`)
+  // A page's announce is a request, not consent: the popup asks, and the demo answers the
+  // way a user would, by clicking "Allow this site" on the prompt.
+  const prompt = popup.locator(`[data-testid="consent-prompt"][data-origin="${site.origin}"]`)
+  await popup.bringToFront()
+  await prompt.waitFor({ timeout: 30_000 })
+  console.info(
+    `  the popup asks: "${(await prompt.locator('h2').textContent()) ?? ''}"; clicking "Allow this site"`,
+  )
+  await prompt.locator('[data-testid="prompt-allow-site"]').click()
+  await page.bringToFront()
   console.info('  the demo page announces now and every 15 s; watch the lines below.')
 
   const stop = async (): Promise<void> => {

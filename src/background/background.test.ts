@@ -44,6 +44,8 @@ async function setup(
   dbName = `background-test-${++n}`,
 ) {
   const warnings: string[] = []
+  const notifications: { title: string; message: string }[] = []
+  const badges: number[] = []
   const bg = createBackground({
     runtimeId: 'ourid',
     extensionBase: BASE,
@@ -72,6 +74,11 @@ async function setup(
       clearTimeout(t as ReturnType<typeof setTimeout>)
     },
     warn: (m) => warnings.push(m),
+    // No relay here serves NIP-11: prices fall back to the default, and say so.
+    fetch: () => Promise.reject(new Error('no http here')),
+    tabUrl: () => Promise.resolve(undefined),
+    notify: (n) => notifications.push(n),
+    setHeldBadge: (count) => badges.push(count),
   })
   await bg.start()
   const call = async <T>(type: string, params?: unknown): Promise<T> => {
@@ -79,7 +86,7 @@ async function setup(
     if (!reply.ok) throw new Error(reply.error)
     return reply.data as T
   }
-  return { bg, call, localArea, sessionArea, warnings, dbName }
+  return { bg, call, localArea, sessionArea, warnings, dbName, notifications, badges }
 }
 
 const until = async (what: string, cond: () => Promise<boolean> | boolean): Promise<void> => {
@@ -96,6 +103,7 @@ describe('createBackground', () => {
     relays.push(relay)
     const { bg, call, localArea } = await setup()
     await call('setRelays', { relays: [relay.url] })
+    await call('setSiteDecision', { origin: SITE.initiator, decision: 'allow' })
 
     bg.onRequest({ url: announceUrl('11', 100), ...SITE })
     bg.onRequest({ url: announceUrl('11', 100), ...SITE }) // the IPv6 copy of the same announce
@@ -143,6 +151,7 @@ describe('createBackground', () => {
     const session = createMemoryStorageArea()
     const first = await setup(session)
     await first.call('setRelays', { relays: [relay.url] })
+    await first.call('setSiteDecision', { origin: SITE.initiator, decision: 'allow' })
     relay.reply = () => [false, 'error: not now']
     const { pubkey } = await first.call<{ pubkey: string }>('generateKey')
     first.bg.onRequest({ url: announceUrl('22', 1), ...SITE })
@@ -157,6 +166,39 @@ describe('createBackground', () => {
     const state = await second.call<StateView>('getState')
     expect(state.pubkey).toBe(pubkey)
     expect(state.announces[0]?.results[0]?.result.state).toBe('ok')
+  })
+
+  it('holds an undecided site, tells the user, and publishes only after the click', async () => {
+    const relay = await startFakeNostrRelay()
+    relays.push(relay)
+    const { bg, call, notifications, badges } = await setup()
+    await call('setRelays', { relays: [relay.url] })
+    await call('generateKey')
+    bg.onRequest({ url: announceUrl('33', 7), ...SITE })
+    await until('the prompt', async () => (await call<StateView>('getState')).held.length === 1)
+    const held = (await call<StateView>('getState')).held[0]!
+    expect(held).toMatchObject({
+      site: '127.0.0.1:8080',
+      origin: SITE.initiator,
+      siteAllowed: false,
+    })
+    expect(notifications).toEqual([
+      {
+        title: 'Allow 127.0.0.1:8080 to use TSEED?',
+        message: 'Publishing its announce costs nothing. Open TSEED to decide.',
+      },
+    ])
+    await until('the badge', () => badges.at(-1) === 1)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(relay.received).toEqual([])
+
+    await call('decideHeld', { id: held.id, choice: 'allow-site' })
+    await until('the relay got the event', () => relay.received.length === 1)
+    expect(relay.received[0]?.tags).toContainEqual(['uploaded', '7'])
+    await until('the badge cleared', () => badges.at(-1) === 0)
+    // The site is allowed now: its next announce goes straight out.
+    bg.onRequest({ url: announceUrl('33', 8), ...SITE })
+    await until('the second event', () => relay.received.length === 2)
   })
 
   it('shows a malformed announce in the activity log and refuses callers that are not its pages', async () => {

@@ -1,4 +1,8 @@
+import type { FetchLike } from '../balance/api-client'
 import { createActivityLog } from './activity-log'
+import { createConsent } from './consent/consent'
+import { createCostEstimator } from './consent/cost-estimator'
+import { heldNotification } from './consent/hold-text'
 import { createAnnounceDedupe } from './announce-dedupe'
 import { createAnnounceIntake } from './announce-intake'
 import { createDrainScheduler, DRAIN_ALARM, type AlarmsLike } from './drain-scheduler'
@@ -8,12 +12,14 @@ import type { Envelope } from './messages'
 import { createOutbox, type Outbox } from './outbox'
 import type { OutboxDb } from './outbox-db'
 import { createPublisher } from './publisher'
+import { createRelayLimits } from './relay-limits'
 import { createRelayPool, type RelayLinkFactory } from './relay-pool'
 import { createRouter, type SenderLike } from './router'
 import { loadSessionSalt } from './session-salt'
 import { createSettings } from './settings'
 import { createSessionKeyIdentity } from './signer/session-key-identity'
 import type { StorageAreaLike } from './storage-item'
+import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
 import { createTrackerListener, type RequestDetails } from './tracker-observer'
 
 /** Everything the background needs from the browser, injected so it runs in tests. */
@@ -33,7 +39,18 @@ export interface BackgroundDeps {
   setTimer: (fn: () => void, ms: number) => unknown
   clearTimer: (handle: unknown) => void
   warn: (message: string) => void
+  /** For relay NIP-11 documents and API calls. */
+  fetch: FetchLike
+  /** The URL of a tab's top-level page (`tabs.get`), or undefined. */
+  tabUrl: (tabId: number) => Promise<string | undefined>
+  /** Raises (or replaces) the one system notification that announces wait for the user. */
+  notify: (n: { title: string; message: string }) => void
+  /** Shows on the toolbar button how many announces wait for the user; 0 clears it. */
+  setHeldBadge: (count: number) => void
 }
+
+/** Relay NIP-11 and price requests give up after this, so a dead relay cannot stall the queue. */
+const RELAY_HTTP_TIMEOUT_MS = 5_000
 
 export interface Background {
   /** `webRequest.onBeforeRequest` listener. */
@@ -92,13 +109,59 @@ export function createBackground(deps: BackgroundDeps): Background {
   })
 
   const reportIgnored = createIgnoredReporter({ activity, warn: deps.warn, now: deps.now })
+  const fetch = fetchWithTimeout(deps.fetch, RELAY_HTTP_TIMEOUT_MS)
+  const refreshBadge = (): void => {
+    outbox.listHeld().then(
+      (held) => {
+        deps.setHeldBadge(held.length)
+      },
+      (e: unknown) => {
+        deps.warn(`tseed: could not count held announces: ${(e as Error).message}`)
+      },
+    )
+  }
+  const directory = createTseedRelayDirectory({ fetch, now: deps.now })
+  const relayLimits = createRelayLimits({
+    directory,
+    fetch,
+    relays: () => settings.relays.get(),
+    signer: () => identity.signer(),
+    pubkey: () => identity.pubkey(),
+    area: deps.localArea,
+    now: deps.now,
+    warn: deps.warn,
+  })
+  const applyDefaultRelayLimits = (): void => {
+    relayLimits.ensureDefaults().catch((e: unknown) => {
+      deps.warn(`tseed: could not set the default relay spending limit: ${(e as Error).message}`)
+    })
+  }
+  const consent = createConsent({
+    area: deps.localArea,
+    outbox,
+    relays: () => settings.relays.get(),
+    estimateCost: createCostEstimator({ directory, fetch }),
+    now: deps.now,
+    onReleased: () => void scheduler.request(),
+    onChanged: refreshBadge,
+  })
   const intake = createAnnounceIntake({
     dedupe: createAnnounceDedupe({ now: deps.now }),
     sessionSalt,
     outbox,
+    gate: consent.gate,
+    serial: consent.serial,
     relays: () => settings.relays.get(),
+    tabUrl: deps.tabUrl,
     reportIgnored,
+    now: deps.now,
     onQueued: () => void scheduler.request(),
+    onHeld: (entry) => {
+      if (entry.gate?.state === 'held') {
+        deps.notify(heldNotification(entry.site, entry.gate.reasons, entry.gate.estimate))
+      }
+      refreshBadge()
+    },
     warn: deps.warn,
   })
   const onRequest = createTrackerListener({
@@ -117,6 +180,9 @@ export function createBackground(deps: BackgroundDeps): Background {
     pool,
     scheduler,
     activity,
+    consent,
+    relayLimits,
+    applyDefaultRelayLimits,
     now: deps.now,
   })
   const onMessage = createRouter(handlers, {
@@ -138,6 +204,8 @@ export function createBackground(deps: BackgroundDeps): Background {
         deps.warn(`tseed: background failed to start: ${(e as Error).message}`)
         return
       }
+      refreshBadge()
+      if (identity.pubkey() !== null) applyDefaultRelayLimits()
       await scheduler.request()
     },
     handlers,
@@ -150,6 +218,7 @@ function lazyOutbox(ready: Promise<Outbox>): Outbox {
     add: async (...a) => (await ready).add(...a),
     get: async (...a) => (await ready).get(...a),
     listOpen: async () => (await ready).listOpen(),
+    listHeld: async () => (await ready).listHeld(),
     countOpen: async () => (await ready).countOpen(),
     snapshot: async (...a) => (await ready).snapshot(...a),
     update: async (...a) => (await ready).update(...a),

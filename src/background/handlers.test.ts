@@ -9,6 +9,9 @@ import { createRelayPool, type RelayLink } from './relay-pool'
 import { createSettings } from './settings'
 import { createSessionKeyIdentity } from './signer/session-key-identity'
 import { createMemoryStorageArea } from './storage-item'
+import { createRelayLimits } from './relay-limits'
+import { createTseedRelayDirectory } from './tseed-relays'
+import { testConsent } from './testing/consent'
 
 let n = 0
 const dbs: OutboxDb[] = []
@@ -48,17 +51,41 @@ async function setup() {
   })
   const session = createMemoryStorageArea()
   const local = createMemoryStorageArea()
+  const identity = createSessionKeyIdentity({ sessionArea: session })
+  const settings = createSettings(local)
+  // No relay answers HTTP here: limits come back as per-relay errors.
+  const noHttp = (): Promise<Response> => Promise.reject(new Error('no http here'))
+  let limitDefaults = 0
   const handlers = createHandlers({
     ready: Promise.resolve(),
-    identity: createSessionKeyIdentity({ sessionArea: session }),
-    settings: createSettings(local),
+    identity,
+    settings,
     outbox,
     pool,
     scheduler,
     activity: createActivityLog(),
+    consent: testConsent(outbox, {
+      area: local,
+      onReleased: () => {
+        drains.push(false)
+      },
+    }),
+    relayLimits: createRelayLimits({
+      directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
+      fetch: noHttp,
+      relays: () => settings.relays.get(),
+      signer: () => identity.signer(),
+      pubkey: () => identity.pubkey(),
+      area: local,
+      now: () => 0,
+      warn: () => undefined,
+    }),
+    applyDefaultRelayLimits: () => {
+      limitDefaults++
+    },
     now: () => 0,
   })
-  return { handlers, outbox, drains, connects, session, local }
+  return { handlers, outbox, drains, connects, session, local, limitDefaults: () => limitDefaults }
 }
 
 describe('createHandlers', () => {
@@ -83,7 +110,7 @@ describe('createHandlers', () => {
   })
 
   it('generates and imports keys, keeping them out of local storage, and drains after', async () => {
-    const { handlers, drains, local, session } = await setup()
+    const { handlers, drains, local, session, limitDefaults } = await setup()
     const generated = await handlers.generateKey()
     expect(generated.npub).toMatch(/^npub1/)
     expect((await handlers.getState()).pubkey).toBe(generated.pubkey)
@@ -92,6 +119,8 @@ describe('createHandlers', () => {
     expect(JSON.stringify(local.dump())).not.toContain('01'.repeat(32))
     expect(session.dump()).toEqual({ secretKey: '01'.repeat(32) })
     expect(drains).toEqual([false, false])
+    // Each new key gets the relay's default spending limit.
+    expect(limitDefaults()).toBe(2)
   })
 
   it('rejects a bad key with a clear message', async () => {
@@ -121,5 +150,142 @@ describe('createHandlers', () => {
     const { handlers, drains } = await setup()
     expect(await handlers.retryNow()).toEqual({ pendingCount: 0 })
     expect(drains).toEqual([true])
+  })
+})
+
+describe('consent routes', () => {
+  const heldEntry = (origin: string, downloaded: bigint) => ({
+    announce: {
+      infoHash: 'ab'.repeat(20),
+      uploaded: 0n,
+      downloaded,
+      left: 1n,
+      session: 'cd'.repeat(16),
+    },
+    site: new URL(origin).host,
+    origin,
+    trackerHost: 'tracker.test',
+    seenAt: 0,
+    gate: {
+      state: 'held' as const,
+      reasons: [{ kind: 'new-site' as const }],
+      estimate: {
+        tokens: (downloaded / 1_000_000n).toString(),
+        bytes: downloaded.toString(),
+        exact: true,
+      },
+      heldAt: 0,
+    },
+  })
+
+  it('shows a held announce as a prompt and publishes it on "allow once" without deciding the site', async () => {
+    const { handlers, outbox, drains } = await setup()
+    const e = await outbox.add(heldEntry('https://a.test', 5_000_000n), ['ws://a'])
+    const before = await handlers.getState()
+    expect(before.held.map((h) => [h.id, h.origin, h.estimate.tokens])).toEqual([
+      [e.id, 'https://a.test', '5'],
+    ])
+    expect(before.pendingCount).toBe(0)
+
+    expect(await handlers.decideHeld({ id: e.id, choice: 'allow-once' })).toEqual({
+      released: 1,
+      dropped: 0,
+    })
+    const after = await handlers.getState()
+    expect(after.held).toEqual([])
+    expect(after.pendingCount).toBe(1)
+    expect(after.sites).toEqual([])
+    expect(drains).toEqual([false])
+    await expect(handlers.decideHeld({ id: e.id, choice: 'allow-once' })).rejects.toThrow(
+      'no longer waiting',
+    )
+  })
+
+  it('"allow this site" records the decision and counts the spend against its budget', async () => {
+    const { handlers, outbox } = await setup()
+    const e = await outbox.add(heldEntry('https://a.test', 5_000_000n), ['ws://a'])
+    await handlers.decideHeld({ id: e.id, choice: 'allow-site' })
+    const { sites } = await handlers.getState()
+    expect(sites).toEqual([
+      {
+        origin: 'https://a.test',
+        decision: 'allow',
+        decidedAt: 0,
+        dailyBudget: '100',
+        customBudget: false,
+        spentToday: '5',
+      },
+    ])
+  })
+
+  it('"block this site" drops its held announces, and settings can undo the decision', async () => {
+    const { handlers, outbox } = await setup()
+    const a = await outbox.add(heldEntry('https://a.test', 1n), ['ws://a'])
+    const b = await outbox.add(
+      {
+        ...heldEntry('https://a.test', 2n),
+        announce: { ...heldEntry('https://a.test', 2n).announce, session: 'ef'.repeat(16) },
+      },
+      ['ws://a'],
+    )
+    expect(await handlers.decideHeld({ id: a.id, choice: 'block-site' })).toEqual({
+      released: 0,
+      dropped: 2,
+    })
+    expect((await outbox.get(b.id))?.gate).toMatchObject({
+      state: 'dropped',
+      reason: 'site-blocked',
+    })
+    expect((await handlers.getState()).sites.map((s) => s.decision)).toEqual(['block'])
+    await handlers.setSiteDecision({ origin: 'https://a.test/some/page', decision: 'ask' })
+    expect((await handlers.getState()).sites).toEqual([])
+  })
+
+  it('validates what the popup sends', async () => {
+    const { handlers } = await setup()
+    await expect(
+      handlers.decideHeld({ id: 'x' as unknown as number, choice: 'allow-once' }),
+    ).rejects.toThrow('id must be an announce id')
+    await expect(handlers.decideHeld({ id: 1, choice: 'pay' as 'allow-once' })).rejects.toThrow(
+      'unknown choice',
+    )
+    await expect(
+      handlers.setSiteDecision({ origin: 'chrome://settings', decision: 'allow' }),
+    ).rejects.toThrow('only http and https')
+    await expect(
+      handlers.setSiteDecision({ origin: 'https://a.test', decision: 'maybe' as 'allow' }),
+    ).rejects.toThrow('allow, block or ask')
+    await expect(
+      handlers.setSiteBudget({ origin: 'https://a.test', dailyBudget: '5' }),
+    ).rejects.toThrow('has no decision')
+    await expect(
+      handlers.setSpending({ dailyBudget: '1.5', confirmAbove: '1', lineMbps: '10' }),
+    ).rejects.toThrow('whole number of TSEED')
+    await expect(
+      handlers.setSpending({ dailyBudget: '1', confirmAbove: '1', lineMbps: '0' }),
+    ).rejects.toThrow('between 1 and')
+    expect(
+      await handlers.setSpending({ dailyBudget: '50', confirmAbove: '10', lineMbps: '100' }),
+    ).toEqual({
+      dailyBudget: '50',
+      confirmAbove: '10',
+      lineMbps: 100,
+    })
+    expect((await handlers.getState()).spending.dailyBudget).toBe('50')
+  })
+
+  it('a site budget can be set and restored to the default', async () => {
+    const { handlers } = await setup()
+    await handlers.setSiteDecision({ origin: 'https://a.test', decision: 'allow' })
+    await handlers.setSiteBudget({ origin: 'https://a.test', dailyBudget: '7' })
+    expect((await handlers.getState()).sites[0]).toMatchObject({
+      dailyBudget: '7',
+      customBudget: true,
+    })
+    await handlers.setSiteBudget({ origin: 'https://a.test', dailyBudget: '' })
+    expect((await handlers.getState()).sites[0]).toMatchObject({
+      dailyBudget: '100',
+      customBudget: false,
+    })
   })
 })

@@ -1,7 +1,12 @@
 import type { ActivityLog } from './activity-log'
+import type { Consent } from './consent/consent'
+import { HELD_CHOICES, type HeldChoice } from './consent/held-announces'
+import { canonicalOrigin } from './consent/site-decisions'
+import { parseLineMbps, parseTokens, type SpendingSettings } from './consent/spending-settings'
 import type { DrainScheduler } from './drain-scheduler'
-import type { RelayView, StateView } from './messages'
+import type { RelayView, SiteView, SpendingView, StateView } from './messages'
 import type { Outbox } from './outbox'
+import type { RelayLimits } from './relay-limits'
 import type { RelayPool } from './relay-pool'
 import type { Settings } from './settings'
 import type { Identity } from './signer/session-key-identity'
@@ -16,6 +21,10 @@ export interface HandlerDeps {
   pool: RelayPool
   scheduler: DrainScheduler
   activity: ActivityLog
+  consent: Pick<Consent, 'decisions' | 'spending' | 'spendLog' | 'held'>
+  relayLimits: RelayLimits
+  /** Gives a new key or relay the default relay spending limit, in the background. */
+  applyDefaultRelayLimits: () => void
   now: () => number
 }
 
@@ -55,9 +64,26 @@ export function createHandlers(d: HandlerDeps) {
     }
   }
 
+  const siteViews = async (): Promise<SiteView[]> => {
+    const [rules, defaults, spent] = await Promise.all([
+      d.consent.decisions.list(),
+      d.consent.spending.get(),
+      d.consent.spendLog.totals(d.now()),
+    ])
+    return rules.map(([origin, rule]) => ({
+      origin,
+      decision: rule.decision,
+      decidedAt: rule.decidedAt,
+      dailyBudget: (rule.dailyBudget ?? defaults.dailyBudget).toString(),
+      customBudget: rule.dailyBudget !== undefined,
+      spentToday: (spent.get(origin) ?? 0n).toString(),
+    }))
+  }
+
   const afterRelayChange = (relays: string[]): string[] => {
     d.pool.retain(relays)
     void d.scheduler.request()
+    d.applyDefaultRelayLimits()
     return relays
   }
 
@@ -67,6 +93,11 @@ export function createHandlers(d: HandlerDeps) {
       const urls = await d.settings.relays.get()
       const { recent, openCount: pendingCount } = await d.outbox.snapshot(RECENT_ANNOUNCES)
       watchRelays(urls, pendingCount)
+      const [held, sites, spending] = await Promise.all([
+        d.outbox.listHeld(),
+        siteViews(),
+        d.consent.spending.get(),
+      ])
       const relays: RelayView[] = urls.map((url) => {
         const s = d.pool.status(url)
         return s.error === undefined
@@ -80,13 +111,83 @@ export function createHandlers(d: HandlerDeps) {
         recent,
         pendingCount,
         activity: d.activity.recent(20),
+        held,
+        allowedOrigins: new Set(sites.filter((x) => x.decision === 'allow').map((x) => x.origin)),
+        sites,
+        spending: spendingView(spending),
+        relayLimits: d.relayLimits.view(),
       })
+    },
+
+    /** The relay-enforced spending limit of the current key; an empty field means no limit. */
+    async setRelayLimits(params: { relay: string; perHour: string; perDay: string }) {
+      await d.ready
+      const limit = (name: 'perHour' | 'perDay', what: string): bigint | null => {
+        const text = stringParam(params, name).trim()
+        return text === '' ? null : parseTokens(text, what)
+      }
+      return d.relayLimits.set(
+        stringParam(params, 'relay'),
+        limit('perHour', 'The hourly limit'),
+        limit('perDay', 'The daily limit'),
+      )
+    },
+
+    /** The user's answer on the consent prompt. */
+    async decideHeld(params: { id: number; choice: HeldChoice }) {
+      await d.ready
+      const p = objectParam(params)
+      if (typeof p.id !== 'number' || !Number.isSafeInteger(p.id)) {
+        throw new RouteParamsError('id must be an announce id')
+      }
+      const choice = p.choice as HeldChoice
+      if (!HELD_CHOICES.includes(choice)) throw new RouteParamsError('unknown choice')
+      return d.consent.held.decide(p.id, choice)
+    },
+
+    /** Allows or blocks a site from settings, or forgets the decision (`ask`). */
+    async setSiteDecision(params: { origin: string; decision: 'allow' | 'block' | 'ask' }) {
+      await d.ready
+      const origin = canonicalOrigin(stringParam(params, 'origin'))
+      const decision = stringParam(params, 'decision')
+      if (decision === 'ask') await d.consent.decisions.forget(origin)
+      else if (decision === 'allow' || decision === 'block') {
+        await d.consent.decisions.decide(origin, decision, d.now())
+      } else throw new RouteParamsError('decision must be allow, block or ask')
+      return d.consent.held.reconsider(origin)
+    },
+
+    /** A site's own daily budget in TSEED; an empty string restores the default. */
+    async setSiteBudget(params: { origin: string; dailyBudget: string }) {
+      await d.ready
+      const origin = canonicalOrigin(stringParam(params, 'origin'))
+      const text = stringParam(params, 'dailyBudget').trim()
+      await d.consent.decisions.setBudget(
+        origin,
+        text === '' ? null : parseTokens(text, 'The budget'),
+      )
+      return d.consent.held.reconsider(origin)
+    },
+
+    /** The defaults every site gets. */
+    async setSpending(params: { dailyBudget: string; confirmAbove: string; lineMbps: string }) {
+      const next: SpendingSettings = {
+        dailyBudget: parseTokens(stringParam(params, 'dailyBudget'), 'The daily budget'),
+        confirmAbove: parseTokens(
+          stringParam(params, 'confirmAbove'),
+          'The confirmation threshold',
+        ),
+        lineMbps: parseLineMbps(stringParam(params, 'lineMbps')),
+      }
+      await d.consent.spending.set(next)
+      return spendingView(next)
     },
 
     async generateKey(): Promise<KeyInfo> {
       await d.ready
       await d.identity.generate()
       void d.scheduler.request()
+      d.applyDefaultRelayLimits()
       return keyInfo()
     },
 
@@ -94,6 +195,7 @@ export function createHandlers(d: HandlerDeps) {
       await d.ready
       await d.identity.importKey(stringParam(params, 'key'))
       void d.scheduler.request()
+      d.applyDefaultRelayLimits()
       return keyInfo()
     },
 
@@ -122,6 +224,14 @@ export function createHandlers(d: HandlerDeps) {
 }
 
 export type Handlers = ReturnType<typeof createHandlers>
+
+function spendingView(s: SpendingSettings): SpendingView {
+  return {
+    dailyBudget: s.dailyBudget.toString(),
+    confirmAbove: s.confirmAbove.toString(),
+    lineMbps: s.lineMbps,
+  }
+}
 
 function objectParam(params: unknown): Record<string, unknown> {
   if (typeof params !== 'object' || params === null)

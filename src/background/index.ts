@@ -5,6 +5,9 @@ import { abstractRelayFactory } from './relay-pool'
 import { registerTrackerObserver } from './tracker-observer'
 import { openWelcomeOnInstall } from './welcome'
 
+/** One notification id: a newer question replaces the older one instead of stacking. */
+const HELD_NOTIFICATION = 'tseed-held'
+
 const warn = (message: string): void => {
   console.warn(message)
 }
@@ -25,6 +28,31 @@ const background = createBackground({
     clearTimeout(handle as ReturnType<typeof setTimeout>)
   },
   warn,
+  fetch: (url, init) => fetch(url, init),
+  tabUrl: async (tabId) => (await browser.tabs.get(tabId)).url,
+  notify: ({ title, message }) => {
+    browser.notifications
+      .create(HELD_NOTIFICATION, {
+        type: 'basic',
+        iconUrl: browser.runtime.getURL('icons/icon-128.png'),
+        title,
+        message,
+      })
+      .catch((e: unknown) => {
+        warn(`tseed: notification failed: ${(e as Error).message}`)
+      })
+  },
+  setHeldBadge: (count) => {
+    const text = count === 0 ? '' : count > 99 ? '99+' : String(count)
+    void browser.action.setBadgeBackgroundColor({ color: '#b35c00' })
+    void browser.action.setBadgeText({ text })
+    void browser.action.setTitle({
+      title:
+        count === 0
+          ? 'TSEED'
+          : `TSEED: ${count} announce${count === 1 ? '' : 's'} wait for your OK`,
+    })
+  },
 })
 
 // Every listener is added in the first turn of the script: a stopped service
@@ -35,6 +63,12 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   background.onMessage(message, sender),
 )
 browser.alarms.onAlarm.addListener(background.onAlarm)
+// Chrome and Firefox cannot open the toolbar popup from a notification; the same page opens in a tab.
+browser.notifications.onClicked.addListener((id) => {
+  if (id !== HELD_NOTIFICATION) return
+  void browser.tabs.create({ url: browser.runtime.getURL('src/popup/index.html') })
+  void browser.notifications.clear(id)
+})
 browser.runtime.onInstalled.addListener(
   openWelcomeOnInstall({
     getURL: (path) => browser.runtime.getURL(path),

@@ -4,6 +4,8 @@
  * decimal strings, not BigInts.
  */
 import type { ActivityEntry } from './activity-log'
+import type { CostEstimate, DropReason, HoldReason } from './consent/hold'
+import type { RelayLimitsView } from './relay-limits'
 import type { RelayResult } from './relay-result'
 import type { RelayConnState } from './relay-pool'
 
@@ -31,8 +33,45 @@ export interface AnnounceView {
   event?: string
   seenAt: number
   site: string
+  /** Absent once released for publishing. */
+  gate?: 'held' | DropReason
   /** One per relay asked, configured relays first, in their configured order. */
   results: { relay: string; result: RelayResult }[]
+}
+
+/** An announce waiting for the user's decision: the consent prompt. */
+export interface HeldView {
+  id: number
+  origin: string
+  site: string
+  infoHash: string
+  uploaded: string
+  downloaded: string
+  left: string
+  event?: string
+  seenAt: number
+  reasons: HoldReason[]
+  estimate: CostEstimate
+  /** Whether the site is already allowed (then only its budget or plausibility is in question). */
+  siteAllowed: boolean
+}
+
+export interface SiteView {
+  origin: string
+  decision: 'allow' | 'block'
+  decidedAt: number
+  /** TSEED per 24 hours; decimal string. */
+  dailyBudget: string
+  /** The site has its own budget rather than the default. */
+  customBudget: boolean
+  /** TSEED spent in the last 24 hours; decimal string. */
+  spentToday: string
+}
+
+export interface SpendingView {
+  dailyBudget: string
+  confirmAbove: string
+  lineMbps: number
 }
 
 export interface StateView {
@@ -47,4 +86,11 @@ export interface StateView {
   waitingForKey: boolean
   /** Announces seen but not published (e.g. malformed), newest first. */
   activity: ActivityEntry[]
+  /** Announces waiting for the user's decision, oldest first. */
+  held: HeldView[]
+  /** Sites the user allowed or blocked, most recent decision first. */
+  sites: SiteView[]
+  spending: SpendingView
+  /** The relay-enforced spending limit of the current key, per TSEED relay (last known). */
+  relayLimits: RelayLimitsView[]
 }

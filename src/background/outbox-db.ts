@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { NostrEvent } from 'nostr-tools/core'
 import type { AnnounceEventName } from '../nostr/tracker-announce'
+import type { GateState } from './consent/hold'
 import type { RelayResults } from './relay-result'
 
 /**
@@ -23,14 +24,27 @@ export interface OutboxRecord {
   id?: number
   announce: StoredAnnounce
   site: string
+  /** The top-level page origin consent is keyed by; absent in records written before consent existed. */
+  origin?: string
   trackerHost: string
   seenAt: number
+  /** Absent: free to publish. */
+  gate?: GateState
   /** The event as signed for the first attempt; kept so retries resend the same id. */
   signed?: { event: NostrEvent; signedAt: number }
   results: RelayResults
-  /** 1 while any relay is unfinished. A number, because IndexedDB cannot index booleans. */
-  open: 0 | 1
+  /**
+   * The queue an entry is in, as a number because IndexedDB cannot index
+   * booleans: {@link QUEUE_PUBLISH} while any relay is unfinished,
+   * {@link QUEUE_HELD} while it waits for the user, else {@link QUEUE_DONE}.
+   */
+  open: QueueState
 }
+
+export const QUEUE_DONE = 0
+export const QUEUE_PUBLISH = 1
+export const QUEUE_HELD = 2
+export type QueueState = typeof QUEUE_DONE | typeof QUEUE_PUBLISH | typeof QUEUE_HELD
 
 export interface OutboxSchema extends DBSchema {
   outbox: {

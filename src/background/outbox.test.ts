@@ -43,7 +43,13 @@ function announce(over: Partial<Kind21000Announce> = {}): Kind21000Announce {
 }
 
 function newEntry(over: Partial<Kind21000Announce> = {}, seenAt = 1000): NewOutboxEntry {
-  return { announce: announce(over), site: 'site.example', trackerHost: 'tracker.example', seenAt }
+  return {
+    announce: announce(over),
+    site: 'site.example',
+    origin: 'https://site.example',
+    trackerHost: 'tracker.example',
+    seenAt,
+  }
 }
 
 describe('record codec', () => {

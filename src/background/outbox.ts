@@ -1,6 +1,15 @@
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Kind21000Announce } from '../nostr/kind21000'
-import type { OutboxDb, OutboxRecord, StoredAnnounce } from './outbox-db'
+import { parseGateState, type GateState } from './consent/hold'
+import {
+  QUEUE_DONE,
+  QUEUE_HELD,
+  QUEUE_PUBLISH,
+  type OutboxDb,
+  type OutboxRecord,
+  type QueueState,
+  type StoredAnnounce,
+} from './outbox-db'
 import { isOpen, isUnfinished, type RelayResult, type RelayResults } from './relay-result'
 
 /** One queued or published announce. */
@@ -8,8 +17,12 @@ export interface OutboxEntry {
   id: number
   announce: Kind21000Announce
   site: string
+  /** The top-level origin of the page that made the request: what the user allows or blocks. */
+  origin: string
   trackerHost: string
   seenAt: number
+  /** Held for the user's decision, or dropped; absent when free to publish. */
+  gate?: GateState
   signed?: { event: NostrEvent; signedAt: number }
   /** Keyed by relay URL. */
   results: RelayResults
@@ -27,8 +40,10 @@ export interface Outbox {
    */
   add(entry: NewOutboxEntry, relays: readonly string[]): Promise<OutboxEntry>
   get(id: number): Promise<OutboxEntry | undefined>
-  /** Entries with an unfinished relay (or no relay at all), oldest first. */
+  /** Entries with an unfinished relay (or no relay at all), oldest first; held ones are not. */
   listOpen(): Promise<OutboxEntry[]>
+  /** Entries waiting for the user's decision, oldest first. */
+  listHeld(): Promise<OutboxEntry[]>
   countOpen(): Promise<number>
   /**
    * The newest entries (newest first) and the open count, read in ONE transaction, so the
@@ -90,7 +105,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
 
   const snapshot: Outbox['snapshot'] = async (limit) => {
     const tx = db.transaction('outbox')
-    const openCount = await tx.store.index('open').count(1)
+    const openCount = await tx.store.index('open').count(QUEUE_PUBLISH)
     const records: OutboxRecord[] = []
     let cursor = await tx.store.openCursor(null, 'prev')
     while (cursor && records.length < limit) {
@@ -107,14 +122,20 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       const tx = db.transaction('outbox', 'readwrite')
       const session = entry.announce.session
       if (session !== undefined) {
-        let cursor = await tx.store.index('open').openCursor(1)
-        while (cursor) {
-          const r = cursor.value
-          if (r.announce.infoHash === entry.announce.infoHash && r.announce.session === session) {
-            const next = supersede(r.results, entry.seenAt)
-            await cursor.update({ ...r, results: next, open: isOpen(next) ? 1 : 0 })
+        for (const queue of [QUEUE_PUBLISH, QUEUE_HELD] as const) {
+          let cursor = await tx.store.index('open').openCursor(queue)
+          while (cursor) {
+            const r = cursor.value
+            if (r.announce.infoHash === entry.announce.infoHash && r.announce.session === session) {
+              const next: OutboxRecord = { ...r, results: supersede(r.results, entry.seenAt) }
+              // A held announce that a newer one replaces is never asked about again.
+              if (queue === QUEUE_HELD)
+                next.gate = { state: 'dropped', reason: 'superseded', at: entry.seenAt }
+              next.open = queueOf(next.gate, next.results)
+              await cursor.update(next)
+            }
+            cursor = await cursor.continue()
           }
-          cursor = await cursor.continue()
         }
       }
       const record = toRecord({ ...entry, id: 0, results })
@@ -130,23 +151,28 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
     },
 
     async listOpen() {
-      const records = await db.getAllFromIndex('outbox', 'open', 1)
+      const records = await db.getAllFromIndex('outbox', 'open', QUEUE_PUBLISH)
+      return decodeAll(records).sort((a, b) => a.id - b.id)
+    },
+
+    async listHeld() {
+      const records = await db.getAllFromIndex('outbox', 'open', QUEUE_HELD)
       return decodeAll(records).sort((a, b) => a.id - b.id)
     },
 
     snapshot,
 
-    countOpen: () => db.countFromIndex('outbox', 'open', 1),
+    countOpen: () => db.countFromIndex('outbox', 'open', QUEUE_PUBLISH),
 
     update,
 
     async prune(keep = KEEP_FINISHED) {
       const tx = db.transaction('outbox', 'readwrite')
-      const finished = await tx.store.index('open').count(0)
+      const finished = await tx.store.index('open').count(QUEUE_DONE)
       let excess = finished - keep
       let deleted = 0
       // Index order within one key is primary-key order, so this walks oldest first.
-      let cursor = excess > 0 ? await tx.store.index('open').openCursor(0) : null
+      let cursor = excess > 0 ? await tx.store.index('open').openCursor(QUEUE_DONE) : null
       while (cursor && excess > 0) {
         await cursor.delete()
         deleted++
@@ -158,7 +184,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
     },
 
     async findRefused(match) {
-      const records = await db.getAllFromIndex('outbox', 'open', 0)
+      const records = await db.getAllFromIndex('outbox', 'open', QUEUE_DONE)
       const found: { entry: OutboxEntry; relay: string }[] = []
       for (const entry of decodeAll(records)) {
         for (const [relay, r] of Object.entries(entry.results)) {
@@ -179,6 +205,13 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       return done
     },
   }
+}
+
+/** The one place an entry's queue is derived: the gate first, then the relays' answers. */
+function queueOf(gate: GateState | undefined, results: RelayResults): QueueState {
+  if (gate?.state === 'held') return QUEUE_HELD
+  if (gate?.state === 'dropped') return QUEUE_DONE
+  return isOpen(results) ? QUEUE_PUBLISH : QUEUE_DONE
 }
 
 function supersede(results: RelayResults, at: number): RelayResults {
@@ -215,11 +248,13 @@ export function toRecord(e: OutboxEntry): OutboxRecord {
     id: e.id,
     announce,
     site: e.site,
+    origin: e.origin,
     trackerHost: e.trackerHost,
     seenAt: e.seenAt,
     results: e.results,
-    open: isOpen(e.results) ? 1 : 0,
+    open: queueOf(e.gate, e.results),
   }
+  if (e.gate !== undefined) record.gate = e.gate
   if (e.signed !== undefined) record.signed = e.signed
   return record
 }
@@ -248,9 +283,16 @@ export function fromRecord(r: OutboxRecord): OutboxEntry {
     id: r.id,
     announce,
     site: r.site,
+    // Records from before consent existed were published already; their site stands in.
+    origin: r.origin ?? `http://${r.site}`,
     trackerHost: r.trackerHost,
     seenAt: r.seenAt,
     results: r.results,
+  }
+  if (r.gate !== undefined) {
+    const gate = parseGateState(r.gate)
+    if (gate === undefined) throw new OutboxRecordError('gate state is unreadable')
+    entry.gate = gate
   }
   if (r.signed !== undefined) entry.signed = r.signed
   return entry

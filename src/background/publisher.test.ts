@@ -48,6 +48,7 @@ function announce(i: number, over: Partial<Kind21000Announce> = {}): Kind21000An
 const entry = (i: number, seenAt = 0) => ({
   announce: announce(i),
   site: 'site.test',
+  origin: 'http://site.test',
   trackerHost: 'tracker.test',
   seenAt,
 })

@@ -1,4 +1,9 @@
-import { createStorageItem, type StorageAreaLike, type StorageItem } from './storage-item'
+import {
+  createSerialQueue,
+  createStorageItem,
+  type StorageAreaLike,
+  type StorageItem,
+} from './storage-item'
 
 /** The local relay that `npm run relay` starts. */
 export const DEFAULT_RELAYS: readonly string[] = ['ws://127.0.0.1:7447']
@@ -85,14 +90,8 @@ export function createSettings(area: StorageAreaLike): Settings {
       }
     },
   })
-  // Read-modify-write on storage is not atomic; serialising the writers keeps
-  // two quick clicks in the popup from losing one change.
-  let queue: Promise<unknown> = Promise.resolve()
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn)
-    queue = run.catch(() => undefined)
-    return run
-  }
+  // Two quick clicks in the popup must not lose one change.
+  const serial = createSerialQueue()
   const setRelays = (urls: readonly string[]): Promise<string[]> =>
     serial(async () => {
       const list = normalizeRelayList(urls)

@@ -12,6 +12,7 @@ const entry: OutboxEntry = {
     event: 'completed',
   },
   site: 'site.test',
+  origin: 'http://site.test',
   trackerHost: 'tracker.test',
   seenAt: 123,
   results: {
@@ -19,6 +20,14 @@ const entry: OutboxEntry = {
     'ws://b': { state: 'pending' },
     'ws://a': { state: 'refused', message: 'invalid: x', at: 2 },
   },
+}
+
+const NO_CONSENT = {
+  held: [],
+  allowedOrigins: new Set<string>(),
+  sites: [],
+  spending: { dailyBudget: '100', confirmAbove: '25', lineMbps: 1000 },
+  relayLimits: [],
 }
 
 describe('buildStateView', () => {
@@ -32,6 +41,7 @@ describe('buildStateView', () => {
     recent: [entry],
     pendingCount: 1,
     activity: [],
+    ...NO_CONSENT,
   })
 
   it('is JSON-safe, with counters as exact decimal strings', () => {
@@ -59,7 +69,50 @@ describe('buildStateView', () => {
       recent: [],
       pendingCount: 1,
       activity: [],
+      ...NO_CONSENT,
     })
     expect(withKey.waitingForKey).toBe(false)
+  })
+
+  it('turns held entries into prompts and marks gated announces', () => {
+    const held: OutboxEntry = {
+      ...entry,
+      id: 8,
+      results: { 'ws://a': { state: 'pending' } },
+      gate: {
+        state: 'held',
+        reasons: [{ kind: 'new-site' }],
+        estimate: { tokens: '3', bytes: '2500000', exact: true },
+        heldAt: 5,
+      },
+    }
+    const v = buildStateView({
+      pubkey: 'p',
+      npub: 'npub1p',
+      relays: [],
+      recent: [held, { ...entry, gate: { state: 'dropped', reason: 'declined', at: 6 } }],
+      pendingCount: 0,
+      activity: [],
+      ...NO_CONSENT,
+      held: [held],
+      allowedOrigins: new Set(['http://other.test']),
+    })
+    expect(v.held).toEqual([
+      {
+        id: 8,
+        origin: 'http://site.test',
+        site: 'site.test',
+        infoHash: entry.announce.infoHash,
+        uploaded: '18446744073709551615',
+        downloaded: '1',
+        left: '0',
+        event: 'completed',
+        seenAt: entry.seenAt,
+        reasons: [{ kind: 'new-site' }],
+        estimate: { tokens: '3', bytes: '2500000', exact: true },
+        siteAllowed: false,
+      },
+    ])
+    expect(v.announces.map((a) => a.gate)).toEqual(['held', 'declined'])
   })
 })

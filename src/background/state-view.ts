@@ -1,6 +1,14 @@
 import type { ActivityEntry } from './activity-log'
-import type { AnnounceView, RelayView, StateView } from './messages'
+import type {
+  AnnounceView,
+  HeldView,
+  RelayView,
+  SiteView,
+  SpendingView,
+  StateView,
+} from './messages'
 import type { OutboxEntry } from './outbox'
+import type { RelayLimitsView } from './relay-limits'
 
 export const RECENT_ANNOUNCES = 50
 
@@ -11,6 +19,12 @@ export interface StateInputs {
   recent: OutboxEntry[]
   pendingCount: number
   activity: ActivityEntry[]
+  held: OutboxEntry[]
+  /** Origins the user allowed; their held announces ask only about budget or plausibility. */
+  allowedOrigins: ReadonlySet<string>
+  sites: SiteView[]
+  spending: SpendingView
+  relayLimits: RelayLimitsView[]
 }
 
 /** Builds the popup's view of the background, in a JSON-safe form. */
@@ -24,6 +38,37 @@ export function buildStateView(i: StateInputs): StateView {
     pendingCount: i.pendingCount,
     waitingForKey: i.pubkey === null && i.pendingCount > 0,
     activity: i.activity,
+    held: i.held.flatMap((e) => heldView(e, i.allowedOrigins)),
+    sites: i.sites,
+    spending: i.spending,
+    relayLimits: i.relayLimits,
+  }
+}
+
+function heldView(e: OutboxEntry, allowed: ReadonlySet<string>): HeldView[] {
+  if (e.gate?.state !== 'held') return []
+  const view: HeldView = {
+    id: e.id,
+    origin: e.origin,
+    site: e.site,
+    ...counters(e),
+    seenAt: e.seenAt,
+    reasons: e.gate.reasons,
+    estimate: e.gate.estimate,
+    siteAllowed: allowed.has(e.origin),
+  }
+  if (e.announce.event !== undefined) view.event = e.announce.event
+  return [view]
+}
+
+function counters(
+  e: OutboxEntry,
+): Pick<AnnounceView, 'infoHash' | 'uploaded' | 'downloaded' | 'left'> {
+  return {
+    infoHash: e.announce.infoHash,
+    uploaded: e.announce.uploaded.toString(),
+    downloaded: e.announce.downloaded.toString(),
+    left: e.announce.left.toString(),
   }
 }
 
@@ -35,16 +80,8 @@ function announceView(e: OutboxEntry, configured: readonly string[]): AnnounceVi
   const results = Object.entries(e.results)
     .map(([relay, result]) => ({ relay, result }))
     .sort((a, b) => order(a.relay) - order(b.relay))
-  const view: AnnounceView = {
-    id: e.id,
-    infoHash: e.announce.infoHash,
-    uploaded: e.announce.uploaded.toString(),
-    downloaded: e.announce.downloaded.toString(),
-    left: e.announce.left.toString(),
-    seenAt: e.seenAt,
-    site: e.site,
-    results,
-  }
+  const view: AnnounceView = { id: e.id, ...counters(e), seenAt: e.seenAt, site: e.site, results }
   if (e.announce.event !== undefined) view.event = e.announce.event
+  if (e.gate !== undefined) view.gate = e.gate.state === 'held' ? 'held' : e.gate.reason
   return view
 }

@@ -70,3 +70,17 @@ export function createMemoryStorageArea(): StorageAreaLike & { dump(): Record<st
     dump: () => Object.fromEntries(data),
   }
 }
+
+/**
+ * Runs async functions one at a time, in call order. Read-modify-write on a
+ * storage area is not atomic, so every writer of one key goes through one
+ * of these; a failure is returned to its caller and does not stop the queue.
+ */
+export function createSerialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve()
+  return (fn) => {
+    const run = queue.then(fn, fn)
+    queue = run.catch(() => undefined)
+    return run
+  }
+}

@@ -45,16 +45,19 @@ describe('createTrackerListener', () => {
     expect(o.announce.infoHash).toBe(INFO_HASH_HEX)
     expect(o.announce.uploaded).toBe(9007199254740993n)
     expect(o.announce.event).toBe('started')
-    expect(o.site).toBe('torrents.example')
+    expect(o.origin).toBe('https://torrents.example')
     expect(o.trackerHost).toBe('tracker.example:8443')
     expect(o.seenAt).toBe(1234)
   })
 
-  it('uses Firefox documentUrl for the site, and the tracker host when no page made it', () => {
+  it('uses Firefox documentUrl for the site, and the tracker origin when no page made it', () => {
     const { seen, listener } = setup()
     listener({ url: announceUrl(), documentUrl: 'http://127.0.0.1:8080/watch?x=1' })
     listener({ url: announceUrl('&numwant=5') })
-    expect(seen.map((o) => o.site)).toEqual(['127.0.0.1:8080', 'tracker.example:8443'])
+    expect(seen.map((o) => o.origin)).toEqual([
+      'http://127.0.0.1:8080',
+      'https://tracker.example:8443',
+    ])
   })
 
   it.each<[string, RequestDetails]>([

@@ -11,13 +11,27 @@ export interface RequestDetails {
   initiator?: string
   originUrl?: string
   documentUrl?: string
+  tabId?: number
+  /** 0 for a tab's top-level document, more for a frame inside it. */
+  frameId?: number
+  /** Firefox: the frames above the requesting one, the top-level document last. */
+  frameAncestors?: { url: string }[]
 }
 
 /** An announce seen leaving the browser, before it is turned into an event. */
 export interface ObservedAnnounce {
   announce: TrackerAnnounce
-  /** Host of the page that made the request (the web torrent site), else of the tracker. */
-  site: string
+  /**
+   * Origin of the top-level page that made the request (the web torrent
+   * site), else of the tracker itself: the unit the user allows or blocks.
+   */
+  origin: string
+  /**
+   * Set when the request came from a frame whose top-level page only the tab
+   * knows (Chrome gives a frame's own origin): `origin` is then the frame's,
+   * to be replaced by the tab's.
+   */
+  originFromTab?: number
   trackerHost: string
   seenAt: number
 }
@@ -54,7 +68,8 @@ export function createTrackerListener(
       if (isOwn(details.initiator) || isOwn(details.originUrl) || isOwn(details.documentUrl)) return
       if (!details.url.startsWith('http://') && !details.url.startsWith('https://')) return
       if (!isAnnounceUrl(details.url)) return
-      const trackerHost = new URL(details.url).host
+      const tracker = new URL(details.url)
+      const trackerHost = tracker.host
       let announce: TrackerAnnounce
       try {
         announce = parseHttpAnnounce(details.url)
@@ -63,12 +78,15 @@ export function createTrackerListener(
         deps.reportIgnored(trackerHost, e.message)
         return
       }
-      deps.onAnnounce({
+      const page = pageOrigin(details)
+      const observed: ObservedAnnounce = {
         announce,
-        site: pageHost(details) ?? trackerHost,
+        origin: page?.origin ?? tracker.origin,
         trackerHost,
         seenAt: deps.now(),
-      })
+      }
+      if (page?.fromTab !== undefined) observed.originFromTab = page.fromTab
+      deps.onAnnounce(observed)
     } catch (e) {
       // A listener that throws would be logged by the browser with the URL;
       // this one must never break or leak, whatever a page sends.
@@ -77,17 +95,32 @@ export function createTrackerListener(
   }
 }
 
-function pageHost(details: RequestDetails): string | undefined {
+/** The top-level page's origin, or the requesting frame's with the tab to ask for the top. */
+function pageOrigin(details: RequestDetails): { origin: string; fromTab?: number } | undefined {
+  const ancestors = details.frameAncestors
+  const top = ancestors?.[ancestors.length - 1]
+  if (top !== undefined) {
+    const origin = httpOrigin(top.url)
+    return origin === undefined ? undefined : { origin }
+  }
   for (const u of [details.initiator, details.documentUrl, details.originUrl]) {
-    if (u === undefined) continue
-    try {
-      const parsed = new URL(u)
-      if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return parsed.host
-    } catch {
-      // An opaque initiator ("null") says nothing about the site.
-    }
+    const origin = httpOrigin(u)
+    if (origin === undefined) continue
+    const inFrame = (details.frameId ?? 0) > 0 && (details.tabId ?? -1) >= 0
+    return inFrame ? { origin, fromTab: details.tabId } : { origin }
   }
   return undefined
+}
+
+/** The origin of an http(s) URL; undefined for anything else, e.g. an opaque "null" initiator. */
+export function httpOrigin(u: string | undefined): string | undefined {
+  if (u === undefined) return undefined
+  try {
+    const parsed = new URL(u)
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** The subset of `browser.webRequest` needed to register the observer. */

@@ -1,3 +1,4 @@
+import type { HeldChoice } from '../background/consent/held-announces'
 import type { Send } from './client'
 
 export interface ActionUi {
@@ -13,6 +14,15 @@ export interface Actions {
   addRelay: (url: string) => Promise<boolean>
   removeRelay: (url: string) => Promise<boolean>
   retryNow: () => Promise<boolean>
+  decideHeld: (id: number, choice: HeldChoice) => Promise<boolean>
+  setSiteDecision: (origin: string, decision: 'allow' | 'block' | 'ask') => Promise<boolean>
+  setSiteBudget: (origin: string, dailyBudget: string) => Promise<boolean>
+  setSpending: (s: {
+    dailyBudget: string
+    confirmAbove: string
+    lineMbps: string
+  }) => Promise<boolean>
+  setRelayLimits: (relay: string, perHour: string, perDay: string) => Promise<boolean>
 }
 
 /**
@@ -37,5 +47,12 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     addRelay: (url) => run(() => send('addRelay', { url })),
     removeRelay: (url) => run(() => send('removeRelay', { url })),
     retryNow: () => run(() => send('retryNow')),
+    decideHeld: (id, choice) => run(() => send('decideHeld', { id, choice })),
+    setSiteDecision: (origin, decision) => run(() => send('setSiteDecision', { origin, decision })),
+    setSiteBudget: (origin, dailyBudget) =>
+      run(() => send('setSiteBudget', { origin, dailyBudget })),
+    setSpending: (s) => run(() => send('setSpending', s)),
+    setRelayLimits: (relay, perHour, perDay) =>
+      run(() => send('setRelayLimits', { relay, perHour, perDay })),
   }
 }

@@ -3,9 +3,12 @@ import type { StateView } from '../background/messages'
 import { createActions } from './actions'
 import type { Send } from './client'
 import { AnnouncesSection } from './components/announces'
+import { ConsentPrompt } from './components/consent-prompt'
 import { IdentitySection } from './components/identity'
 import { ActivitySection, ErrorBanner, HostPermissionNotice, Welcome } from './components/notices'
+import { RelayLimitsSection } from './components/relay-limits'
 import { RelaysSection } from './components/relays'
+import { SitesSection } from './components/sites'
 import type { HostPermission } from './host-permission'
 
 export const POLL_MS = 1_000
@@ -75,6 +78,11 @@ export function App(p: AppProps) {
         <p class="muted">Loading…</p>
       ) : (
         <>
+          <ConsentPrompt
+            held={state.held}
+            now={now}
+            onDecide={(id, choice) => void actions.decideHeld(id, choice)}
+          />
           <IdentitySection
             npub={state.npub}
             onGenerate={() => void actions.generateKey()}
@@ -85,6 +93,14 @@ export function App(p: AppProps) {
             onAdd={actions.addRelay}
             onRemove={(url) => void actions.removeRelay(url)}
           />
+          <SitesSection
+            sites={state.sites}
+            spending={state.spending}
+            onDecide={(origin, decision) => void actions.setSiteDecision(origin, decision)}
+            onBudget={actions.setSiteBudget}
+            onDefaults={actions.setSpending}
+          />
+          <RelayLimitsSection limits={state.relayLimits} onSave={actions.setRelayLimits} />
           <AnnouncesSection
             announces={state.announces}
             pendingCount={state.pendingCount}

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { startRelayProcess, type RelayProcess } from '../../scripts/relay-process'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup, type ExtensionBrowser } from './support/chromium'
-import { importKey, useOnlyRelay } from './support/popup-actions'
+import { answerPrompt, importKey, setSiteBudget, useOnlyRelay } from './support/popup-actions'
 import { topUp } from '../../scripts/dev-top-up'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
@@ -51,6 +51,8 @@ test('an unfunded download is refused with the exact message and shown in the po
     page,
     announceQuery({ infoHash: hash.bytes, uploaded: 0n, downloaded: 5_000_000n, left: 1n }),
   )
+  // The site is new: the user is asked first, and allows it as a user would.
+  expect(await answerPrompt(playwrightDriver(popup), site.origin, 'allow-site')).toBe(5n)
   const result = popup
     .locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
     .locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)
@@ -60,6 +62,8 @@ test('an unfunded download is refused with the exact message and shown in the po
 
 test('a page announce reaches the relay as a signed kind 21000 and the popup shows the OK', async () => {
   await topUp(relay.url, secretKey, 1_000n)
+  // This test site spends more than the default 100 TSEED a day.
+  await setSiteBudget(playwrightDriver(popup), site.origin, 10_000n)
   const hash = trickyInfoHash()
   const uploaded = 9007199254740993n // 2^53 + 1: only exact with BigInt end to end
   const downloaded = 123456789n
@@ -78,6 +82,9 @@ test('a page announce reaches the relay as a signed kind 21000 and the popup sho
     }),
   )
   expect(status).toBe(200)
+  // 123 MB in one `started` announce is above the confirmation threshold and not what a
+  // client reports: it waits for the user, who confirms it.
+  expect(await answerPrompt(playwrightDriver(popup), site.origin, 'allow-once')).toBe(124n)
 
   const events = await waitForAnnounces(relay.url, hash.hex, (es) => es.length > 0)
   expect(events).toHaveLength(1)

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test'
 import { startRelayProcess } from '../../scripts/relay-process'
 import { announceQuery, startTrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
-import { generateKey, useOnlyRelay } from './support/popup-actions'
+import { answerPrompt, generateKey, useOnlyRelay } from './support/popup-actions'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { trickyInfoHash } from './support/fixtures'
@@ -15,13 +15,22 @@ test('announces made while the relay is down, with the worker killed, all arrive
     const popup = await openPopup(browser)
     const pubkey = await generateKey(playwrightDriver(popup))
     await useOnlyRelay(playwrightDriver(popup), relay.url)
+
+    // The user allows the site on its first announce, as the prompt asks.
+    const page = await browser.context.newPage()
+    await page.goto(site.origin)
+    const opening = trickyInfoHash()
+    await page.evaluate(
+      (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
+      announceQuery({ infoHash: opening.bytes, uploaded: 1n, downloaded: 0n, left: 10n }),
+    )
+    await answerPrompt(playwrightDriver(popup), site.origin, 'allow-site')
+    await waitForAnnounces(relay.url, opening.hex, (es) => es.length > 0)
     await popup.close()
 
     const { port, dbPath } = relay
     await relay.stop()
 
-    const page = await browser.context.newPage()
-    await page.goto(site.origin)
     const hashes = [trickyInfoHash(), trickyInfoHash(), trickyInfoHash()]
     for (const [i, h] of hashes.entries()) {
       await page.evaluate(

@@ -9,6 +9,13 @@ export interface AnnouncesProps {
   onRetry: () => void
 }
 
+const GATE_TEXT: Record<NonNullable<AnnounceView['gate']>, string> = {
+  held: 'Waiting for your OK: not signed, not published',
+  'site-blocked': 'Not published: you blocked this site',
+  declined: 'Not published: you declined it',
+  superseded: 'Not published: a newer announce of this download replaced it',
+}
+
 /** The last announces and what each relay answered. */
 export function AnnouncesSection(p: AnnouncesProps) {
   return (
@@ -59,7 +66,11 @@ function AnnounceRow(p: { announce: AnnounceView; hasKey: boolean; now: number }
         <span title={`${a.downloaded} bytes downloaded`}>↓ {formatBytes(a.downloaded)}</span>
         <span title={`${a.left} bytes left`}>left {formatBytes(a.left)}</span>
       </div>
-      {a.results.length === 0 ? (
+      {a.gate !== undefined ? (
+        <p class={`gate gate-${a.gate}`} data-testid="announce-gate" data-gate={a.gate}>
+          {GATE_TEXT[a.gate]}
+        </p>
+      ) : a.results.length === 0 ? (
         <p class="muted">No relay configured</p>
       ) : (
         <ul class="results">

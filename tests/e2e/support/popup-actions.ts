@@ -81,3 +81,65 @@ export async function importKey(d: PopupDriver, key: string, expectedNpub: strin
     (await d.text(byId('npub'))).trim() === expectedNpub ? true : undefined,
   )
 }
+
+export type PromptButton = 'allow-site' | 'allow-once' | 'block' | 'decline'
+
+/**
+ * Answers the consent prompt for a site the way a user does: waits until the
+ * popup asks about `origin`, clicks one button, and waits until that
+ * question is gone. Returns the prompt's estimated cost in TSEED.
+ */
+export async function answerPrompt(
+  d: PopupDriver,
+  origin: string,
+  button: PromptButton,
+): Promise<bigint> {
+  const prompt = `${byId('consent-prompt')}[data-origin="${origin}"]`
+  const heldId = await waitFor(`the consent prompt for ${origin}`, async () => {
+    const ids = await d.attributes(prompt, 'data-held-id')
+    return ids[0]
+  })
+  const tokens = (await d.attributes(`${prompt} ${byId('prompt-cost')}`, 'data-tokens'))[0] ?? '0'
+  await d.click(`${prompt} ${byId(`prompt-${button}`)}`)
+  await waitFor(`the prompt for announce ${heldId} to close`, async () =>
+    (await d.count(`${byId('consent-prompt')}[data-held-id="${heldId}"]`)) === 0 ? true : undefined,
+  )
+  return BigInt(tokens)
+}
+
+/** Sets an allowed site's daily budget in the popup's site list. */
+export async function setSiteBudget(d: PopupDriver, origin: string, tokens: bigint): Promise<void> {
+  const row = `${byId('site-row')}[data-origin="${origin}"]`
+  await d.fill(`${row} ${byId('site-budget-input')}`, tokens.toString())
+  await d.click(`${row} ${byId('site-budget-save')}`)
+  await waitFor(`the budget of ${origin}`, async () =>
+    (await d.text(`${row} ${byId('site-spent')}`)).includes(`of ${tokens} TSEED`)
+      ? true
+      : undefined,
+  )
+}
+
+/**
+ * Sets the key's spending limit on one relay from the popup (an empty string
+ * is "no limit"), once the popup shows the relay's current limit.
+ */
+export async function setRelayLimits(
+  d: PopupDriver,
+  relayUrl: string,
+  perHour: string,
+  perDay: string,
+): Promise<void> {
+  const row = `${byId('relay-limit-row')}[data-relay="${relayUrl}"]`
+  await waitFor(`the spending limit of ${relayUrl}`, async () =>
+    (await d.count(`${row} ${byId('relay-limit-save')}`)) > 0 ? true : undefined,
+  )
+  await d.fill(`${row} ${byId('relay-limit-hour')}`, perHour)
+  await d.fill(`${row} ${byId('relay-limit-day')}`, perDay)
+  await d.click(`${row} ${byId('relay-limit-save')}`)
+  const expected = `${perHour === '' ? 'no limit per hour' : `${perHour} TSEED per hour`}, ${
+    perDay === '' ? 'no limit per day' : `${perDay} TSEED per day`
+  }`
+  await waitFor(`the new limit of ${relayUrl}`, async () =>
+    (await d.text(`${row} ${byId('relay-limit-text')}`)) === expected ? true : undefined,
+  )
+}

@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
+import { startQuietRelay } from '../../tests/support/tseed-relay'
+import type { FetchLike } from '../balance/api-client'
+import { POOL_URL } from '../balance/webledger'
+import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
+
+/** Node's own fetch, recording every URL asked. */
+function countingFetch(): { fetch: FetchLike; urls: string[] } {
+  const urls: string[] = []
+  return {
+    urls,
+    fetch: (url, init) => {
+      urls.push(url)
+      return fetch(url, init)
+    },
+  }
+}
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections()
+    await new Promise<void>((resolve) =>
+      s.close(() => {
+        resolve()
+      }),
+    )
+  }
+})
+
+async function listen(
+  handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
+) {
+  const server = createServer(handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+/** A relay that answers NIP-11 like any relay, without a `tseed` object. */
+async function plainRelay() {
+  const requests: { url: string | undefined; accept: string | undefined }[] = []
+  const { port } = await listen((req, res) => {
+    requests.push({ url: req.url, accept: req.headers.accept })
+    res.writeHead(200, { 'Content-Type': 'application/nostr+json' })
+    res.end(JSON.stringify({ name: 'plain relay', supported_nips: [1, 11] }))
+  })
+  return { url: `ws://127.0.0.1:${port}`, requests }
+}
+
+/** A port nothing listens on: bound once, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve()
+    }),
+  )
+  return port
+}
+
+let relay: RunningTseedRelay
+beforeAll(async () => {
+  relay = await startQuietRelay()
+})
+afterAll(async () => {
+  await relay.close()
+})
+
+describe('createTseedRelayDirectory', () => {
+  it('finds a TSEED relay and where its API is', async () => {
+    const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => 0 })
+    const r = await dir.lookup(relay.url)
+    if (r.kind !== 'tseed') throw new Error(`expected a TSEED relay, got ${r.kind}`)
+    expect(r.info).toEqual({
+      apiUrl: relay.apiUrl,
+      pool: POOL_URL,
+      lightning: 'dev',
+      testMode: true,
+    })
+    expect(relay.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/)
+  })
+
+  it('tells a plain relay apart, and asks it once while the answer is fresh', async () => {
+    const plain = await plainRelay()
+    let now = 1_000
+    const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => now })
+    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    // The NIP-11 request: over HTTP, asking for the relay information document.
+    expect(plain.requests).toEqual([{ url: '/', accept: 'application/nostr+json' }])
+    now += 10 * 60 * 1000 - 1
+    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    expect(plain.requests).toHaveLength(1)
+    // After 10 minutes it is asked again.
+    now += 1
+    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    expect(plain.requests).toHaveLength(2)
+  })
+
+  it('caches a TSEED relay too, per relay URL', async () => {
+    const plain = await plainRelay()
+    const { fetch: f, urls } = countingFetch()
+    const dir = createTseedRelayDirectory({ fetch: f, now: () => 5 })
+    await dir.lookup(relay.url)
+    await dir.lookup(plain.url)
+    expect((await dir.lookup(relay.url)).kind).toBe('tseed')
+    expect((await dir.lookup(plain.url)).kind).toBe('plain')
+    expect(urls).toEqual([relay.httpUrl, plain.url.replace('ws://', 'http://')])
+  })
+
+  it('asks once for lookups made together', async () => {
+    const plain = await plainRelay()
+    const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => 0 })
+    const all = await Promise.all([
+      dir.lookup(plain.url),
+      dir.lookup(plain.url),
+      dir.lookup(plain.url),
+    ])
+    expect(all).toEqual([{ kind: 'plain' }, { kind: 'plain' }, { kind: 'plain' }])
+    expect(plain.requests).toHaveLength(1)
+  })
+
+  it('reports a relay it cannot reach as unknown, and asks again only after 30 s', async () => {
+    const port = await closedPort()
+    const url = `ws://127.0.0.1:${port}`
+    const { fetch: f, urls } = countingFetch()
+    let now = 50_000
+    const dir = createTseedRelayDirectory({ fetch: f, now: () => now })
+    const r = await dir.lookup(url)
+    expect(r.kind).toBe('unknown')
+    expect(r.kind === 'unknown' ? r.error : '').not.toBe('')
+    expect(urls).toHaveLength(1)
+    now += 29_999
+    expect((await dir.lookup(url)).kind).toBe('unknown')
+    expect(urls).toHaveLength(1)
+    now += 1
+    expect((await dir.lookup(url)).kind).toBe('unknown')
+    expect(urls).toHaveLength(2)
+  })
+
+  it('treats an HTTP error or a document that is not JSON as a plain relay', async () => {
+    const { port: errorPort } = await listen((_req, res) => {
+      res.writeHead(404)
+      res.end('not found')
+    })
+    const { port: htmlPort } = await listen((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' })
+      res.end('<html>hello</html>')
+    })
+    const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => 0 })
+    expect(await dir.lookup(`ws://127.0.0.1:${errorPort}`)).toEqual({ kind: 'plain' })
+    expect(await dir.lookup(`ws://127.0.0.1:${htmlPort}`)).toEqual({ kind: 'plain' })
+  })
+})
+
+describe('fetchWithTimeout', () => {
+  it('gives up on a server that never answers', async () => {
+    let received = 0
+    const { port } = await listen(() => {
+      received++
+      // Holds the request: no answer ever.
+    })
+    const start = Date.now()
+    const err = await fetchWithTimeout((u, i) => fetch(u, i), 200)(`http://127.0.0.1:${port}/`, {
+      method: 'GET',
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    const elapsed = Date.now() - start
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).name).toBe('TimeoutError')
+    expect(received).toBe(1)
+    expect(elapsed).toBeGreaterThanOrEqual(150)
+    expect(elapsed).toBeLessThan(5_000)
+  })
+
+  it('makes a hanging relay unknown instead of stalling the lookup', async () => {
+    const { port } = await listen(() => undefined)
+    const dir = createTseedRelayDirectory({
+      fetch: fetchWithTimeout((u, i) => fetch(u, i), 200),
+      now: () => 0,
+    })
+    const r = await dir.lookup(`ws://127.0.0.1:${port}`)
+    expect(r.kind).toBe('unknown')
+  })
+
+  it('passes the request through to a server that answers in time', async () => {
+    const plain = await plainRelay()
+    const res = await fetchWithTimeout((u, i) => fetch(u, i), 2_000)(
+      plain.url.replace('ws://', 'http://'),
+      { method: 'GET', headers: { Accept: 'application/nostr+json' } },
+    )
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ name: 'plain relay' })
+    expect(plain.requests).toEqual([{ url: '/', accept: 'application/nostr+json' }])
+  })
+})

@@ -1,0 +1,63 @@
+import { discoverTseedApi, type FetchLike, type TseedRelayInfo } from '../balance/api-client'
+
+/** A NIP-11 answer stays good this long; relays rarely move their API. */
+const FRESH_MS = 10 * 60 * 1000
+/** A relay that did not answer is asked again after this. */
+const RETRY_MS = 30 * 1000
+
+/** What a relay is, as far as its NIP-11 document says. */
+export type RelayKind =
+  { kind: 'tseed'; info: TseedRelayInfo } | { kind: 'plain' } | { kind: 'unknown'; error: string }
+
+export interface TseedRelayDirectory {
+  /** Looks the relay up, from cache when fresh. Never throws. */
+  lookup(relayUrl: string): Promise<RelayKind>
+}
+
+/**
+ * Finds out which configured relays are TSEED relays (NIP-11 `tseed`
+ * object) and where their API lives, with a short cache so a burst of
+ * announces costs one request per relay.
+ */
+export function createTseedRelayDirectory(deps: {
+  fetch: FetchLike
+  now: () => number
+}): TseedRelayDirectory {
+  const cache = new Map<string, { at: number; value: RelayKind }>()
+  const inFlight = new Map<string, Promise<RelayKind>>()
+  return {
+    lookup(relayUrl) {
+      const hit = cache.get(relayUrl)
+      const now = deps.now()
+      if (
+        hit !== undefined &&
+        now - hit.at < (hit.value.kind === 'unknown' ? RETRY_MS : FRESH_MS)
+      ) {
+        return Promise.resolve(hit.value)
+      }
+      let p = inFlight.get(relayUrl)
+      if (p === undefined) {
+        p = discoverTseedApi(relayUrl, deps.fetch)
+          .then(
+            (info): RelayKind => (info === null ? { kind: 'plain' } : { kind: 'tseed', info }),
+            (e: unknown): RelayKind => ({
+              kind: 'unknown',
+              error: e instanceof Error ? e.message : String(e),
+            }),
+          )
+          .then((value) => {
+            cache.set(relayUrl, { at: deps.now(), value })
+            inFlight.delete(relayUrl)
+            return value
+          })
+        inFlight.set(relayUrl, p)
+      }
+      return p
+    },
+  }
+}
+
+/** A fetch that gives up after `ms`, so a dead relay cannot stall the announce queue. */
+export function fetchWithTimeout(fetch: FetchLike, ms: number): FetchLike {
+  return (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(ms) })
+}

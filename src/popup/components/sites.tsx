@@ -1,0 +1,162 @@
+import type { SiteView, SpendingView } from '../../background/messages'
+
+export interface SitesProps {
+  sites: SiteView[]
+  spending: SpendingView
+  onDecide: (origin: string, decision: 'allow' | 'block' | 'ask') => void
+  onBudget: (origin: string, dailyBudget: string) => Promise<boolean>
+  onDefaults: (s: {
+    dailyBudget: string
+    confirmAbove: string
+    lineMbps: string
+  }) => Promise<boolean>
+}
+
+/**
+ * Which sites may publish announces, what each may spend, and the defaults
+ * a newly allowed site gets. Every decision can be undone here.
+ */
+export function SitesSection(p: SitesProps) {
+  return (
+    <section class="card" aria-labelledby="sites-title">
+      <h2 id="sites-title">Sites and budgets</h2>
+      {p.sites.length === 0 ? (
+        <p class="muted" data-testid="no-sites">
+          No site decided yet. The first announce from a site asks you first.
+        </p>
+      ) : (
+        <ul class="list">
+          {p.sites.map((s) => (
+            <SiteRow key={s.origin} site={s} onDecide={p.onDecide} onBudget={p.onBudget} />
+          ))}
+        </ul>
+      )}
+      <DefaultsForm spending={p.spending} onSubmit={p.onDefaults} />
+    </section>
+  )
+}
+
+function SiteRow(p: {
+  site: SiteView
+  onDecide: SitesProps['onDecide']
+  onBudget: SitesProps['onBudget']
+}) {
+  const s = p.site
+  const allowed = s.decision === 'allow'
+  return (
+    <li class="site" data-testid="site-row" data-origin={s.origin} data-decision={s.decision}>
+      <div class="site-head">
+        <span class="site-origin">{s.origin}</span>
+        <span
+          class={`state ${allowed ? 'state-connected' : 'state-error'}`}
+          data-testid="site-decision"
+        >
+          {allowed ? 'allowed' : 'blocked'}
+        </span>
+      </div>
+      {allowed ? (
+        <p class="muted" data-testid="site-spent">
+          {s.spentToday} of {s.dailyBudget} TSEED spent in the last 24 h
+          {s.customBudget ? '' : ' (default budget)'}
+        </p>
+      ) : null}
+      <div class="row">
+        {allowed ? (
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault()
+              const input = e.currentTarget.elements.namedItem('budget') as HTMLInputElement
+              void p.onBudget(s.origin, input.value)
+            }}
+          >
+            <input
+              name="budget"
+              inputMode="numeric"
+              size={7}
+              defaultValue={s.customBudget ? s.dailyBudget : ''}
+              placeholder={s.dailyBudget}
+              aria-label={`Daily budget for ${s.origin} in TSEED`}
+              data-testid="site-budget-input"
+            />
+            <button type="submit" class="small" data-testid="site-budget-save">
+              Set budget
+            </button>
+          </form>
+        ) : null}
+        <button
+          type="button"
+          class="small secondary"
+          data-testid="site-toggle"
+          onClick={() => {
+            p.onDecide(s.origin, allowed ? 'block' : 'allow')
+          }}
+        >
+          {allowed ? 'Block' : 'Allow'}
+        </button>
+        <button
+          type="button"
+          class="small secondary"
+          data-testid="site-forget"
+          aria-label={`Forget the decision for ${s.origin}`}
+          onClick={() => {
+            p.onDecide(s.origin, 'ask')
+          }}
+        >
+          Ask again
+        </button>
+      </div>
+    </li>
+  )
+}
+
+function DefaultsForm(p: { spending: SpendingView; onSubmit: SitesProps['onDefaults'] }) {
+  return (
+    <form
+      class="defaults"
+      data-testid="spending-defaults"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const f = e.currentTarget.elements
+        const v = (name: string): string => (f.namedItem(name) as HTMLInputElement).value
+        void p.onSubmit({
+          dailyBudget: v('dailyBudget'),
+          confirmAbove: v('confirmAbove'),
+          lineMbps: v('lineMbps'),
+        })
+      }}
+    >
+      <h3>Defaults for every site</h3>
+      <label>
+        Daily budget per site (TSEED)
+        <input
+          name="dailyBudget"
+          inputMode="numeric"
+          defaultValue={p.spending.dailyBudget}
+          data-testid="default-budget"
+        />
+      </label>
+      <label>
+        Ask before one announce costing more than (TSEED)
+        <input
+          name="confirmAbove"
+          inputMode="numeric"
+          defaultValue={p.spending.confirmAbove}
+          data-testid="default-confirm"
+        />
+      </label>
+      <label>
+        Your line speed (Mbit/s)
+        <input
+          name="lineMbps"
+          inputMode="numeric"
+          defaultValue={String(p.spending.lineMbps)}
+          data-testid="default-line"
+        />
+      </label>
+      <button type="submit" class="small" data-testid="save-defaults">
+        Save defaults
+      </button>
+    </form>
+  )
+}
