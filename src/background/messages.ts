@@ -40,16 +40,11 @@ export interface AnnounceView {
 }
 
 /** An announce waiting for the user's decision: the consent prompt. */
-export interface HeldView {
-  id: number
+export interface HeldView extends Pick<
+  AnnounceView,
+  'id' | 'site' | 'infoHash' | 'uploaded' | 'downloaded' | 'left' | 'event' | 'seenAt'
+> {
   origin: string
-  site: string
-  infoHash: string
-  uploaded: string
-  downloaded: string
-  left: string
-  event?: string
-  seenAt: number
   reasons: HoldReason[]
   estimate: CostEstimate
   /** Whether the site is already allowed (then only its budget or plausibility is in question). */

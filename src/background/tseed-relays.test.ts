@@ -1,44 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
 import { startQuietRelay } from '../../tests/support/tseed-relay'
-import type { FetchLike } from '../balance/api-client'
 import { POOL_URL } from '../balance/webledger'
+import { closedPort, countingFetch, createHttpServers } from './testing/http'
 import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
-
-/** Node's own fetch, recording every URL asked. */
-function countingFetch(): { fetch: FetchLike; urls: string[] } {
-  const urls: string[] = []
-  return {
-    urls,
-    fetch: (url, init) => {
-      urls.push(url)
-      return fetch(url, init)
-    },
-  }
-}
-
-const servers: Server[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections()
-    await new Promise<void>((resolve) =>
-      s.close(() => {
-        resolve()
-      }),
-    )
-  }
-})
-
-async function listen(
-  handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
-) {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, port: (server.address() as AddressInfo).port }
-}
 
 /** A relay that answers NIP-11 like any relay, without a `tseed` object. */
 async function plainRelay() {
@@ -51,18 +16,9 @@ async function plainRelay() {
   return { url: `ws://127.0.0.1:${port}`, requests }
 }
 
-/** A port nothing listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve()
-    }),
-  )
-  return port
-}
+const http = createHttpServers()
+const listen = (...a: Parameters<typeof http.listen>) => http.listen(...a)
+afterEach(() => http.closeAll())
 
 let relay: RunningTseedRelay
 beforeAll(async () => {

@@ -506,19 +506,7 @@ describe('TSEED API over HTTP', () => {
         { side: 'sat_to_tseed', amount_in: '10', min_out: '0', slippage: '1' },
         { side: 'sat_to_tseed', amount_in: '10', min_out: '0', ref: 'has space' },
       ]) {
-        const body = JSON.stringify(payload)
-        const res = await fetch(url, {
-          method: 'POST',
-          body,
-          headers: {
-            Authorization: await createAuthHeader({
-              url,
-              method: 'POST',
-              body: new TextEncoder().encode(body),
-              sign: user.sign,
-            }),
-          },
-        })
+        const res = await signedPost(url, JSON.stringify(payload), user.sign)
         expect(res.status).toBe(400)
         expect(await res.json()).toMatchObject({
           error: expect.any(String) as unknown,
@@ -557,18 +545,7 @@ describe('TSEED API over HTTP', () => {
       await user.api.setLimits({ perHour: 7n, perDay: null })
       const url = `${relay.apiUrl}/limits`
       const post = async (body: string) => {
-        const res = await fetch(url, {
-          method: 'POST',
-          body,
-          headers: {
-            Authorization: await createAuthHeader({
-              url,
-              method: 'POST',
-              body: new TextEncoder().encode(body),
-              sign: user.sign,
-            }),
-          },
-        })
+        const res = await signedPost(url, body, user.sign)
         return { status: res.status, body: (await res.json()) as Record<string, unknown> }
       }
       for (const [body, error, field] of [
@@ -868,3 +845,19 @@ describe('NWC backend wired through the command line', () => {
     expect(await cli.exited).toBe(0)
   })
 })
+
+/** A POST with a raw body and its NIP-98 header, for bodies the typed client would never send. */
+async function signedPost(url: string, body: string, sign: TestUser['sign']): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    body,
+    headers: {
+      Authorization: await createAuthHeader({
+        url,
+        method: 'POST',
+        body: new TextEncoder().encode(body),
+        sign,
+      }),
+    },
+  })
+}

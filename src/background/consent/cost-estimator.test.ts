@@ -1,25 +1,14 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningTseedRelay } from '../../../relay/src/tseed-relay'
 import { startQuietRelay } from '../../../tests/support/tseed-relay'
-import { TseedApiClient, type FetchLike } from '../../balance/api-client'
+import { TseedApiClient } from '../../balance/api-client'
 import { createTseedRelayDirectory } from '../tseed-relays'
+import { closedPort, countingFetch, createHttpServers } from '../testing/http'
 import { createCostEstimator } from './cost-estimator'
 
 const IH = 'ab'.repeat(20)
-
-/** Node's own fetch, recording every URL asked. */
-function countingFetch(): { fetch: FetchLike; urls: string[] } {
-  const urls: string[] = []
-  return {
-    urls,
-    fetch: (url, init) => {
-      urls.push(url)
-      return fetch(url, init)
-    },
-  }
-}
+const http = createHttpServers()
+afterEach(() => http.closeAll())
 
 function estimator() {
   const { fetch: f, urls } = countingFetch()
@@ -30,40 +19,13 @@ function estimator() {
   return { estimate, urls }
 }
 
-const servers: Server[] = []
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections()
-    await new Promise<void>((resolve) =>
-      s.close(() => {
-        resolve()
-      }),
-    )
-  }
-})
-
 /** An HTTP server answering every request with this NIP-11 document. */
 async function nip11Server(doc: unknown): Promise<string> {
-  const server = createServer((_req, res) => {
+  const { port } = await http.listen((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/nostr+json' })
     res.end(JSON.stringify(doc))
   })
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-/** A port nothing listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve()
-    }),
-  )
-  return port
+  return `ws://127.0.0.1:${port}`
 }
 
 /** What the relay itself quotes for downloading `bytes` of IH. */

@@ -9,6 +9,35 @@ export interface ConsentPromptProps {
   onDecide: (id: number, choice: HeldChoice) => void
 }
 
+interface Answer {
+  choice: HeldChoice
+  label: string
+  testId: string
+  /** The first answer is the main action; the others are outlined. */
+  style?: 'secondary' | 'danger'
+}
+
+const BLOCK: Answer = {
+  choice: 'block-site',
+  label: 'Block this site',
+  testId: 'prompt-block',
+  style: 'danger',
+}
+
+/** A site not decided yet: the question is the site itself. */
+const NEW_SITE_ANSWERS: readonly Answer[] = [
+  { choice: 'allow-site', label: 'Allow this site', testId: 'prompt-allow-site' },
+  { choice: 'allow-once', label: 'Allow once', testId: 'prompt-allow-once', style: 'secondary' },
+  BLOCK,
+]
+
+/** An allowed site past its budget or plausibility: the question is this one announce. */
+const ALLOWED_SITE_ANSWERS: readonly Answer[] = [
+  { choice: 'allow-once', label: 'Publish this announce', testId: 'prompt-allow-once' },
+  { choice: 'decline', label: "Don't publish", testId: 'prompt-decline', style: 'secondary' },
+  BLOCK,
+]
+
 /**
  * The question a held announce asks, first thing in the popup: which site,
  * which torrent, what was announced, what publishing it would cost, and why
@@ -19,9 +48,6 @@ export function ConsentPrompt(p: ConsentPromptProps) {
   if (h === undefined) return null
   const others = p.held.length - 1
   const reasons = h.reasons.filter((r) => r.kind !== 'new-site')
-  const decide = (choice: HeldChoice) => () => {
-    p.onDecide(h.id, choice)
-  }
   return (
     <section
       class="card prompt"
@@ -78,51 +104,19 @@ export function ConsentPrompt(p: ConsentPromptProps) {
         </ul>
       ) : null}
       <div class="actions">
-        {h.siteAllowed ? (
-          <>
-            <button type="button" data-testid="prompt-allow-once" onClick={decide('allow-once')}>
-              Publish this announce
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              data-testid="prompt-decline"
-              onClick={decide('decline')}
-            >
-              Don't publish
-            </button>
-            <button
-              type="button"
-              class="danger"
-              data-testid="prompt-block"
-              onClick={decide('block-site')}
-            >
-              Block this site
-            </button>
-          </>
-        ) : (
-          <>
-            <button type="button" data-testid="prompt-allow-site" onClick={decide('allow-site')}>
-              Allow this site
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              data-testid="prompt-allow-once"
-              onClick={decide('allow-once')}
-            >
-              Allow once
-            </button>
-            <button
-              type="button"
-              class="danger"
-              data-testid="prompt-block"
-              onClick={decide('block-site')}
-            >
-              Block this site
-            </button>
-          </>
-        )}
+        {(h.siteAllowed ? ALLOWED_SITE_ANSWERS : NEW_SITE_ANSWERS).map((a) => (
+          <button
+            key={a.testId}
+            type="button"
+            class={a.style}
+            data-testid={a.testId}
+            onClick={() => {
+              p.onDecide(h.id, a.choice)
+            }}
+          >
+            {a.label}
+          </button>
+        ))}
       </div>
       {others > 0 ? (
         <p class="muted" data-testid="prompt-more">

@@ -59,3 +59,33 @@ export function FieldForm(p: FieldFormProps) {
     </form>
   )
 }
+
+/** The text of a named input of a submitted form ('' when there is none). */
+export function formValue(form: HTMLFormElement, name: string): string {
+  const input = form.elements.namedItem(name) as HTMLInputElement | null
+  return input?.value ?? ''
+}
+
+export interface NumberInputProps {
+  name: string
+  /** The value shown when the popup renders; the input stays uncontrolled after that. */
+  value: string
+  testId: string
+  placeholder?: string
+  /** The accessible name, when no visible label wraps the input. */
+  label?: string
+}
+
+/** A whole-number field (TSEED, Mbit/s) with the numeric keyboard. */
+export function NumberInput(p: NumberInputProps) {
+  return (
+    <input
+      name={p.name}
+      inputMode="numeric"
+      defaultValue={p.value}
+      placeholder={p.placeholder}
+      aria-label={p.label}
+      data-testid={p.testId}
+    />
+  )
+}

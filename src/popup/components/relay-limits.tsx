@@ -1,5 +1,6 @@
 import type { RelayLimitsView } from '../../background/relay-limits'
 import { relayLabel } from '../format'
+import { formValue, NumberInput } from './form'
 
 export interface RelayLimitsProps {
   limits: RelayLimitsView[]
@@ -50,27 +51,23 @@ export function RelayLimitsSection(p: RelayLimitsProps) {
                     class="row"
                     onSubmit={(e) => {
                       e.preventDefault()
-                      const f = e.currentTarget.elements
-                      const v = (name: string): string =>
-                        (f.namedItem(name) as HTMLInputElement).value
-                      void p.onSave(l.relay, v('perHour'), v('perDay'))
+                      const form = e.currentTarget
+                      void p.onSave(l.relay, formValue(form, 'perHour'), formValue(form, 'perDay'))
                     }}
                   >
-                    <input
+                    <NumberInput
                       name="perHour"
-                      inputMode="numeric"
-                      defaultValue={l.perHour ?? ''}
+                      value={l.perHour ?? ''}
                       placeholder="per hour"
-                      aria-label={`TSEED per hour on ${l.relay}; empty for no limit`}
-                      data-testid="relay-limit-hour"
+                      label={`TSEED per hour on ${l.relay}; empty for no limit`}
+                      testId="relay-limit-hour"
                     />
-                    <input
+                    <NumberInput
                       name="perDay"
-                      inputMode="numeric"
-                      defaultValue={l.perDay ?? ''}
+                      value={l.perDay ?? ''}
                       placeholder="per day"
-                      aria-label={`TSEED per day on ${l.relay}; empty for no limit`}
-                      data-testid="relay-limit-day"
+                      label={`TSEED per day on ${l.relay}; empty for no limit`}
+                      testId="relay-limit-day"
                     />
                     <button type="submit" class="small" data-testid="relay-limit-save">
                       Save

@@ -1,4 +1,5 @@
 import type { SiteView, SpendingView } from '../../background/messages'
+import { formValue, NumberInput } from './form'
 
 export interface SitesProps {
   sites: SiteView[]
@@ -66,18 +67,15 @@ function SiteRow(p: {
             class="inline"
             onSubmit={(e) => {
               e.preventDefault()
-              const input = e.currentTarget.elements.namedItem('budget') as HTMLInputElement
-              void p.onBudget(s.origin, input.value)
+              void p.onBudget(s.origin, formValue(e.currentTarget, 'budget'))
             }}
           >
-            <input
+            <NumberInput
               name="budget"
-              inputMode="numeric"
-              size={7}
-              defaultValue={s.customBudget ? s.dailyBudget : ''}
+              value={s.customBudget ? s.dailyBudget : ''}
               placeholder={s.dailyBudget}
-              aria-label={`Daily budget for ${s.origin} in TSEED`}
-              data-testid="site-budget-input"
+              label={`Daily budget for ${s.origin} in TSEED`}
+              testId="site-budget-input"
             />
             <button type="submit" class="small" data-testid="site-budget-save">
               Set budget
@@ -117,8 +115,7 @@ function DefaultsForm(p: { spending: SpendingView; onSubmit: SitesProps['onDefau
       data-testid="spending-defaults"
       onSubmit={(e) => {
         e.preventDefault()
-        const f = e.currentTarget.elements
-        const v = (name: string): string => (f.namedItem(name) as HTMLInputElement).value
+        const v = (name: string): string => formValue(e.currentTarget, name)
         void p.onSubmit({
           dailyBudget: v('dailyBudget'),
           confirmAbove: v('confirmAbove'),
@@ -129,30 +126,15 @@ function DefaultsForm(p: { spending: SpendingView; onSubmit: SitesProps['onDefau
       <h3>Defaults for every site</h3>
       <label>
         Daily budget per site (TSEED)
-        <input
-          name="dailyBudget"
-          inputMode="numeric"
-          defaultValue={p.spending.dailyBudget}
-          data-testid="default-budget"
-        />
+        <NumberInput name="dailyBudget" value={p.spending.dailyBudget} testId="default-budget" />
       </label>
       <label>
         Ask before one announce costing more than (TSEED)
-        <input
-          name="confirmAbove"
-          inputMode="numeric"
-          defaultValue={p.spending.confirmAbove}
-          data-testid="default-confirm"
-        />
+        <NumberInput name="confirmAbove" value={p.spending.confirmAbove} testId="default-confirm" />
       </label>
       <label>
         Your line speed (Mbit/s)
-        <input
-          name="lineMbps"
-          inputMode="numeric"
-          defaultValue={String(p.spending.lineMbps)}
-          data-testid="default-line"
-        />
+        <NumberInput name="lineMbps" value={String(p.spending.lineMbps)} testId="default-line" />
       </label>
       <button type="submit" class="small" data-testid="save-defaults">
         Save defaults
