@@ -20,7 +20,7 @@ import {
   type Nip47ErrorCode,
   type ReceivedRequest,
 } from '../../src/nostr/nip47'
-import type { WebSocketImplementation } from '../../relay/src/lightning/nwc-client'
+import type { WebSocketImplementation } from '../../src/nostr/nwc-client'
 
 /**
  * A NIP-47 wallet service for tests: its own key, a relay subscription for

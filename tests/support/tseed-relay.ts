@@ -19,7 +19,7 @@ import {
   type PaymentResult,
 } from '../../relay/src/lightning/backend'
 import { DevLightningBackend } from '../../relay/src/lightning/dev-backend'
-import type { WebSocketImplementation } from '../../relay/src/lightning/nwc-client'
+import type { WebSocketImplementation } from '../../src/nostr/nwc-client'
 import {
   startTseedRelay,
   type RunningTseedRelay,

@@ -5,7 +5,7 @@ import { Nip47Error, parseWalletConnectUri } from '../../../src/nostr/nip47'
 import type { LightningBackend } from './backend'
 import { DevLightningBackend } from './dev-backend'
 import { NwcLightningBackend } from './nwc-backend'
-import type { WebSocketImplementation } from './nwc-client'
+import type { WebSocketImplementation } from '../../../src/nostr/nwc-client'
 
 export type LightningMode = 'dev' | 'nwc'
 

@@ -8,7 +8,11 @@ import { formatWalletConnectUri } from '../../../src/nostr/nip47'
 import { LightningError } from './backend'
 import { NwcLightningBackend, toLightningError } from './nwc-backend'
 import { rejectionOf } from '../../../tests/support/rejection'
-import { NwcError, type Nip47Requester, type WebSocketImplementation } from './nwc-client'
+import {
+  NwcError,
+  type Nip47Requester,
+  type WebSocketImplementation,
+} from '../../../src/nostr/nwc-client'
 
 const NOW = 1_700_000_000
 const NODE = secp256k1.utils.randomSecretKey()

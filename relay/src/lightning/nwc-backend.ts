@@ -23,7 +23,7 @@ import {
   NwcError,
   type Nip47Requester,
   type WebSocketImplementation,
-} from './nwc-client'
+} from '../../../src/nostr/nwc-client'
 
 export interface NwcBackendOptions {
   /** `nostr+walletconnect://…`; its secret stays inside the client and is never logged. */

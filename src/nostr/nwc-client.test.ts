@@ -11,8 +11,8 @@ import {
   parseWalletConnectUri,
   readRequest,
   type Nip47Response,
-} from '../../../src/nostr/nip47'
-import { rejectionOf } from '../../../tests/support/rejection'
+} from './nip47'
+import { rejectionOf } from '../../tests/support/rejection'
 import { NwcClient, NwcError, type WebSocketImplementation } from './nwc-client'
 
 const WS = WebSocket as unknown as WebSocketImplementation

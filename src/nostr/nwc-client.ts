@@ -1,7 +1,7 @@
 import { AbstractRelay, SendingOnClosedConnection } from 'nostr-tools/abstract-relay'
 import type { NostrEvent } from 'nostr-tools/core'
 import { verifyEvent as pureVerifyEvent } from 'nostr-tools/pure'
-import { NWC_INFO, NWC_RESPONSE } from '../../../src/nostr/kinds'
+import { NWC_INFO, NWC_RESPONSE } from './kinds'
 import {
   buildRequest,
   chooseEncryption,
@@ -9,7 +9,7 @@ import {
   readResponse,
   type Nip47Encryption,
   type WalletConnection,
-} from '../../../src/nostr/nip47'
+} from './nip47'
 
 /**
  * A NIP-47 client over one relay connection at a time (nostr-tools
