@@ -30,6 +30,8 @@ useWebSocketImplementation(WebSocket)
 
 const RELAY_PORT = Number(process.env.TSEED_RELAY_PORT ?? 7447)
 const SITE_PORT = Number(process.env.TSEED_DEMO_PORT ?? 8777)
+/** The demo key's password: a demo, not a secret. */
+const DEMO_PASSWORD = 'tseed demo key'
 const headless = process.argv.includes('--headless') || !process.env.DISPLAY
 
 function step(msg: string): void {
@@ -79,11 +81,14 @@ async function main(): Promise<void> {
   await popup.goto(`chrome-extension://${id}/src/popup/index.html`)
   const demoKey = generateSecretKey()
   const npub = nip19.npubEncode(getPublicKey(demoKey))
+  // The demo key is stored encrypted like any key; its password is printed for the popup's Unlock.
   await popup.locator('[data-testid="import-key-input"]').fill(nip19.nsecEncode(demoKey))
+  await popup.locator('[data-testid="import-key-password"]').fill(DEMO_PASSWORD)
+  await popup.locator('[data-testid="import-key-confirm"]').fill(DEMO_PASSWORD)
   await popup.locator('[data-testid="import-key"]').click()
   await popup.locator('[data-testid="npub"]', { hasText: npub }).waitFor()
   const tseed = await topUp(relay.url, demoKey, 1_000n)
-  console.info(`  demo key ${npub} imported; topped up with 1,000 test sats = ${tseed} TSEED`)
+  console.info(`  demo key ${npub} imported (password: ${DEMO_PASSWORD}); topped up with 1,000 test sats = ${tseed} TSEED`)
   const page = await context.newPage()
   await page.goto(`${site.origin}/?demo`)
   // A page's announce is a request, not consent: the popup asks, and the demo answers the

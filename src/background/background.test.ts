@@ -119,7 +119,7 @@ describe('createBackground', () => {
     ])
     expect(relay.received).toEqual([])
 
-    const { pubkey } = await call<{ pubkey: string }>('generateKey')
+    const { pubkey } = await call<{ pubkey: string }>('generateKey', { password: 'password1' })
     await until('the relay got the event', () => relay.received.length === 1)
     const ev = relay.received[0]!
     expect(ev.pubkey).toBe(pubkey)
@@ -153,7 +153,9 @@ describe('createBackground', () => {
     await first.call('setRelays', { relays: [relay.url] })
     await first.call('setSiteDecision', { origin: SITE.initiator, decision: 'allow' })
     relay.reply = () => [false, 'error: not now']
-    const { pubkey } = await first.call<{ pubkey: string }>('generateKey')
+    const { pubkey } = await first.call<{ pubkey: string }>('generateKey', {
+      password: 'password1',
+    })
     first.bg.onRequest({ url: announceUrl('22', 1), ...SITE })
     await until('a first refusal', () => relay.received.length === 1)
 
@@ -173,7 +175,7 @@ describe('createBackground', () => {
     relays.push(relay)
     const { bg, call, notifications, badges } = await setup()
     await call('setRelays', { relays: [relay.url] })
-    await call('generateKey')
+    await call('generateKey', { password: 'password1' })
     bg.onRequest({ url: announceUrl('33', 7), ...SITE })
     await until('the prompt', async () => (await call<StateView>('getState')).held.length === 1)
     const held = (await call<StateView>('getState')).held[0]!

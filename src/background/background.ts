@@ -17,7 +17,8 @@ import { createRelayPool, type RelayLinkFactory } from './relay-pool'
 import { createRouter, type SenderLike } from './router'
 import { loadSessionSalt } from './session-salt'
 import { createSettings } from './settings'
-import { createSessionKeyIdentity } from './signer/session-key-identity'
+import { AUTO_LOCK_ALARM, createAutoLock } from './signer/auto-lock'
+import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
 import type { StorageAreaLike } from './storage-item'
 import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
 import { createTrackerListener, type RequestDetails } from './tracker-observer'
@@ -73,7 +74,17 @@ export interface Background {
 export function createBackground(deps: BackgroundDeps): Background {
   const activity = createActivityLog()
   const settings = createSettings(deps.localArea)
-  const identity = createSessionKeyIdentity({ sessionArea: deps.sessionArea })
+  const identity = createEncryptedKeyIdentity({
+    localArea: deps.localArea,
+    sessionArea: deps.sessionArea,
+  })
+  const autoLock = createAutoLock({
+    identity,
+    localArea: deps.localArea,
+    sessionArea: deps.sessionArea,
+    now: deps.now,
+    warn: deps.warn,
+  })
   const pool = createRelayPool({ factory: deps.relayFactory, now: deps.now, random: deps.random })
 
   let saltPromise: Promise<Uint8Array> | undefined
@@ -181,6 +192,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     scheduler,
     activity,
     consent,
+    autoLock,
     relayLimits,
     applyDefaultRelayLimits,
     now: deps.now,
@@ -196,6 +208,13 @@ export function createBackground(deps: BackgroundDeps): Background {
     onMessage,
     onAlarm: (alarm) => {
       if (alarm.name === DRAIN_ALARM) void scheduler.request()
+      if (alarm.name === AUTO_LOCK_ALARM) {
+        void ready
+          .then(() => autoLock.check())
+          .catch((e: unknown) => {
+            deps.warn(`tseed: auto-lock check failed: ${(e as Error).message}`)
+          })
+      }
     },
     start: async () => {
       try {
@@ -205,7 +224,9 @@ export function createBackground(deps: BackgroundDeps): Background {
         return
       }
       refreshBadge()
-      if (identity.pubkey() !== null) applyDefaultRelayLimits()
+      void deps.alarms.create(AUTO_LOCK_ALARM, { periodInMinutes: 1 })
+      await autoLock.check()
+      if (identity.signer() !== null) applyDefaultRelayLimits()
       await scheduler.request()
     },
     handlers,

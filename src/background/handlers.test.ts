@@ -7,13 +7,15 @@ import { createOutbox } from './outbox'
 import { openOutboxDb, type OutboxDb } from './outbox-db'
 import { createRelayPool, type RelayLink } from './relay-pool'
 import { createSettings } from './settings'
-import { createSessionKeyIdentity } from './signer/session-key-identity'
+import { createAutoLock } from './signer/auto-lock'
+import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
 import { createMemoryStorageArea } from './storage-item'
 import { createRelayLimits } from './relay-limits'
 import { createTseedRelayDirectory } from './tseed-relays'
 import { testConsent } from './testing/consent'
 
 let n = 0
+const PASSWORD = 'password1'
 const dbs: OutboxDb[] = []
 afterEach(() => {
   for (const db of dbs.splice(0)) db.close()
@@ -51,7 +53,8 @@ async function setup() {
   })
   const session = createMemoryStorageArea()
   const local = createMemoryStorageArea()
-  const identity = createSessionKeyIdentity({ sessionArea: session })
+  // A cheap scrypt keeps the test fast; the real cost is tested in encrypted-key-identity.test.ts.
+  const identity = createEncryptedKeyIdentity({ localArea: local, sessionArea: session, logN: 4 })
   const settings = createSettings(local)
   // No relay answers HTTP here: limits come back as per-relay errors.
   const noHttp = (): Promise<Response> => Promise.reject(new Error('no http here'))
@@ -64,6 +67,13 @@ async function setup() {
     pool,
     scheduler,
     activity: createActivityLog(),
+    autoLock: createAutoLock({
+      identity,
+      localArea: local,
+      sessionArea: session,
+      now: () => 0,
+      warn: () => undefined,
+    }),
     consent: testConsent(outbox, {
       area: local,
       onReleased: () => {
@@ -111,13 +121,14 @@ describe('createHandlers', () => {
 
   it('generates and imports keys, keeping them out of local storage, and drains after', async () => {
     const { handlers, drains, local, session, limitDefaults } = await setup()
-    const generated = await handlers.generateKey()
+    const generated = await handlers.generateKey({ password: PASSWORD })
     expect(generated.npub).toMatch(/^npub1/)
     expect((await handlers.getState()).pubkey).toBe(generated.pubkey)
-    const imported = await handlers.importKey({ key: '01'.repeat(32) })
+    const imported = await handlers.importKey({ key: '01'.repeat(32), password: PASSWORD })
     expect(imported.pubkey).not.toBe(generated.pubkey)
     expect(JSON.stringify(local.dump())).not.toContain('01'.repeat(32))
-    expect(session.dump()).toEqual({ secretKey: '01'.repeat(32) })
+    expect(JSON.stringify(local.dump())).toContain('ncryptsec1')
+    expect(session.dump()).toMatchObject({ secretKey: '01'.repeat(32) })
     expect(drains).toEqual([false, false])
     // Each new key gets the relay's default spending limit.
     expect(limitDefaults()).toBe(2)
@@ -125,10 +136,15 @@ describe('createHandlers', () => {
 
   it('rejects a bad key with a clear message', async () => {
     const { handlers } = await setup()
-    await expect(handlers.importKey({ key: 'hello' })).rejects.toThrow(
+    await expect(handlers.importKey({ key: 'hello', password: PASSWORD })).rejects.toThrow(
       '64 hex characters or starts with nsec1',
     )
-    await expect(handlers.importKey({} as { key: string })).rejects.toThrow('key must be a string')
+    await expect(
+      handlers.importKey({ password: PASSWORD } as { key: string; password: string }),
+    ).rejects.toThrow('key must be a string')
+    await expect(handlers.importKey({ key: '01'.repeat(32), password: 'short' })).rejects.toThrow(
+      'at least 8 characters',
+    )
   })
 
   it('edits the relay list and validates it', async () => {
@@ -287,5 +303,31 @@ describe('consent routes', () => {
       dailyBudget: '100',
       customBudget: false,
     })
+  })
+})
+
+describe('key routes', () => {
+  it('locks, refuses a wrong password, unlocks, exports only with the password', async () => {
+    const { handlers, session } = await setup()
+    const { pubkey } = await handlers.generateKey({ password: PASSWORD })
+    expect((await handlers.getState()).keyState).toBe('unlocked')
+    await handlers.lockKey()
+    const locked = await handlers.getState()
+    expect(locked).toMatchObject({ keyState: 'locked', pubkey })
+    expect(session.dump().secretKey).toBeUndefined()
+    await expect(handlers.unlockKey({ password: 'wrong one' })).rejects.toThrow('Wrong password')
+    await expect(handlers.exportKey({ password: 'wrong one' })).rejects.toThrow('Wrong password')
+    expect((await handlers.unlockKey({ password: PASSWORD })).pubkey).toBe(pubkey)
+    const exported = await handlers.exportKey({ password: PASSWORD })
+    expect(exported.nsec).toMatch(/^nsec1/)
+    expect(exported.ncryptsec).toMatch(/^ncryptsec1/)
+  })
+
+  it('validates the auto-lock time', async () => {
+    const { handlers } = await setup()
+    expect(await handlers.setAutoLock({ minutes: 15 })).toEqual({ minutes: 15 })
+    expect((await handlers.getState()).autoLockMinutes).toBe(15)
+    await expect(handlers.setAutoLock({ minutes: -1 })).rejects.toThrow('whole number')
+    await expect(handlers.setAutoLock({ minutes: 1.5 })).rejects.toThrow('whole number')
   })
 })

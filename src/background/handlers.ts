@@ -9,7 +9,8 @@ import type { Outbox } from './outbox'
 import type { RelayLimits } from './relay-limits'
 import type { RelayPool } from './relay-pool'
 import type { Settings } from './settings'
-import type { Identity } from './signer/session-key-identity'
+import type { AutoLock } from './signer/auto-lock'
+import type { Identity } from './signer/encrypted-key-identity'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
 
 export interface HandlerDeps {
@@ -22,6 +23,7 @@ export interface HandlerDeps {
   scheduler: DrainScheduler
   activity: ActivityLog
   consent: Pick<Consent, 'decisions' | 'spending' | 'spendLog' | 'held'>
+  autoLock: AutoLock
   relayLimits: RelayLimits
   /** Gives a new key or relay the default relay spending limit, in the background. */
   applyDefaultRelayLimits: () => void
@@ -44,6 +46,14 @@ export class RouteParamsError extends Error {
  * types from this map (`Handlers`).
  */
 export function createHandlers(d: HandlerDeps) {
+  /** A key that can sign again: queued announces go out, and a new key gets the relay's default limit. */
+  const afterUnlock = (): KeyInfo => {
+    d.autoLock.touch()
+    void d.scheduler.request()
+    d.applyDefaultRelayLimits()
+    return keyInfo()
+  }
+
   const keyInfo = (): KeyInfo => {
     const pubkey = d.identity.pubkey()
     const npub = d.identity.npub()
@@ -90,13 +100,15 @@ export function createHandlers(d: HandlerDeps) {
   return {
     async getState(): Promise<StateView> {
       await d.ready
+      d.autoLock.touch()
       const urls = await d.settings.relays.get()
       const { recent, openCount: pendingCount } = await d.outbox.snapshot(RECENT_ANNOUNCES)
       watchRelays(urls, pendingCount)
-      const [held, sites, spending] = await Promise.all([
+      const [held, sites, spending, autoLockMinutes] = await Promise.all([
         d.outbox.listHeld(),
         siteViews(),
         d.consent.spending.get(),
+        d.autoLock.minutes.get(),
       ])
       const relays: RelayView[] = urls.map((url) => {
         const s = d.pool.status(url)
@@ -107,6 +119,8 @@ export function createHandlers(d: HandlerDeps) {
       return buildStateView({
         pubkey: d.identity.pubkey(),
         npub: d.identity.npub(),
+        keyState: d.identity.state(),
+        autoLockMinutes,
         relays,
         recent,
         pendingCount,
@@ -183,20 +197,54 @@ export function createHandlers(d: HandlerDeps) {
       return spendingView(next)
     },
 
-    async generateKey(): Promise<KeyInfo> {
+    async generateKey(params: { password: string }): Promise<KeyInfo> {
       await d.ready
-      await d.identity.generate()
-      void d.scheduler.request()
-      d.applyDefaultRelayLimits()
+      await d.identity.generate(stringParam(params, 'password'))
+      return afterUnlock()
+    },
+
+    async importKey(params: { key: string; password: string }): Promise<KeyInfo> {
+      await d.ready
+      await d.identity.importKey(stringParam(params, 'key'), stringParam(params, 'password'))
+      return afterUnlock()
+    },
+
+    async unlockKey(params: { password: string }): Promise<KeyInfo> {
+      await d.ready
+      await d.identity.unlock(stringParam(params, 'password'))
+      return afterUnlock()
+    },
+
+    /** The one-step migration of a key from an older version, kept only for the session. */
+    async protectKey(params: { password: string }): Promise<KeyInfo> {
+      await d.ready
+      await d.identity.protect(stringParam(params, 'password'))
       return keyInfo()
     },
 
-    async importKey(params: { key: string }): Promise<KeyInfo> {
+    async lockKey(): Promise<{ locked: true }> {
       await d.ready
-      await d.identity.importKey(stringParam(params, 'key'))
-      void d.scheduler.request()
-      d.applyDefaultRelayLimits()
-      return keyInfo()
+      await d.identity.lock()
+      return { locked: true }
+    },
+
+    async exportKey(params: { password: string }): Promise<{ nsec: string; ncryptsec: string }> {
+      await d.ready
+      return d.identity.exportKey(stringParam(params, 'password'))
+    },
+
+    async setAutoLock(params: { minutes: number }): Promise<{ minutes: number }> {
+      const minutes = objectParam(params).minutes
+      if (
+        !Number.isSafeInteger(minutes) ||
+        (minutes as number) < 0 ||
+        (minutes as number) > 10_080
+      ) {
+        throw new RouteParamsError('minutes must be a whole number from 0 to 10080')
+      }
+      await d.autoLock.minutes.set(minutes as number)
+      d.autoLock.touch()
+      return { minutes: minutes as number }
     },
 
     async setRelays(params: { relays: string[] }): Promise<string[]> {

@@ -6,6 +6,7 @@
 import type { ActivityEntry } from './activity-log'
 import type { CostEstimate, DropReason, HoldReason } from './consent/hold'
 import type { RelayLimitsView } from './relay-limits'
+import type { KeyState } from './signer/encrypted-key-identity'
 import type { RelayResult } from './relay-result'
 import type { RelayConnState } from './relay-pool'
 
@@ -72,12 +73,15 @@ export interface SpendingView {
 export interface StateView {
   pubkey: string | null
   npub: string | null
+  keyState: KeyState
+  /** 0: the key locks only when the browser closes. */
+  autoLockMinutes: number
   relays: RelayView[]
   /** The newest announces, newest first. */
   announces: AnnounceView[]
   /** Announces still waiting for at least one relay. */
   pendingCount: number
-  /** Announces wait because there is no key to sign them. */
+  /** Announces wait because there is no unlocked key to sign them. */
   waitingForKey: boolean
   /** Announces seen but not published (e.g. malformed), newest first. */
   activity: ActivityEntry[]

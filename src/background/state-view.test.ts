@@ -23,6 +23,8 @@ const entry: OutboxEntry = {
 }
 
 const NO_CONSENT = {
+  keyState: 'none' as const,
+  autoLockMinutes: 0,
   held: [],
   allowedOrigins: new Set<string>(),
   sites: [],
@@ -70,7 +72,19 @@ describe('buildStateView', () => {
       pendingCount: 1,
       activity: [],
       ...NO_CONSENT,
+      keyState: 'unlocked',
     })
+    const locked = buildStateView({
+      pubkey: 'p',
+      npub: 'npub1p',
+      relays: [],
+      recent: [],
+      pendingCount: 1,
+      activity: [],
+      ...NO_CONSENT,
+      keyState: 'locked',
+    })
+    expect(locked.waitingForKey).toBe(true)
     expect(withKey.waitingForKey).toBe(false)
   })
 

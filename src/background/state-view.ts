@@ -9,12 +9,15 @@ import type {
 } from './messages'
 import type { OutboxEntry } from './outbox'
 import type { RelayLimitsView } from './relay-limits'
+import type { KeyState } from './signer/encrypted-key-identity'
 
 export const RECENT_ANNOUNCES = 50
 
 export interface StateInputs {
   pubkey: string | null
   npub: string | null
+  keyState: KeyState
+  autoLockMinutes: number
   relays: RelayView[]
   recent: OutboxEntry[]
   pendingCount: number
@@ -33,10 +36,12 @@ export function buildStateView(i: StateInputs): StateView {
   return {
     pubkey: i.pubkey,
     npub: i.npub,
+    keyState: i.keyState,
+    autoLockMinutes: i.autoLockMinutes,
     relays: i.relays,
     announces: i.recent.map((e) => announceView(e, configured)),
     pendingCount: i.pendingCount,
-    waitingForKey: i.pubkey === null && i.pendingCount > 0,
+    waitingForKey: i.keyState !== 'unlocked' && i.keyState !== 'unprotected' && i.pendingCount > 0,
     activity: i.activity,
     held: i.held.flatMap((e) => heldView(e, i.allowedOrigins)),
     sites: i.sites,

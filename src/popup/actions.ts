@@ -5,12 +5,19 @@ export interface ActionUi {
   setError: (message: string | null) => void
   /** Re-reads the state after a change, so the popup does not wait for the next poll. */
   refresh: () => Promise<void>
+  /** Shows the exported key until the popup closes. */
+  showExported: (key: { nsec: string; ncryptsec: string }) => void
 }
 
 /** What the user can do in the popup; each resolves to true when it worked. */
 export interface Actions {
-  generateKey: () => Promise<boolean>
-  importKey: (key: string) => Promise<boolean>
+  generateKey: (password: string, confirm: string) => Promise<boolean>
+  importKey: (key: string, password: string, confirm: string) => Promise<boolean>
+  unlockKey: (password: string) => Promise<boolean>
+  lockKey: () => Promise<boolean>
+  protectKey: (password: string, confirm: string) => Promise<boolean>
+  exportKey: (password: string) => Promise<boolean>
+  setAutoLock: (minutes: number) => Promise<boolean>
   addRelay: (url: string) => Promise<boolean>
   removeRelay: (url: string) => Promise<boolean>
   retryNow: () => Promise<boolean>
@@ -41,9 +48,35 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     await ui.refresh()
     return true
   }
+  /** A new password is typed twice; a typo would lock the user out of their key. */
+  const samePasswords = (password: string, confirm: string): Promise<void> =>
+    password === confirm
+      ? Promise.resolve()
+      : Promise.reject(new Error('The two passwords differ; type the same password twice'))
   return {
-    generateKey: () => run(() => send('generateKey')),
-    importKey: (key) => run(() => send('importKey', { key })),
+    generateKey: (password, confirm) =>
+      run(async () => {
+        await samePasswords(password, confirm)
+        await send('generateKey', { password })
+      }),
+    importKey: (key, password, confirm) =>
+      run(async () => {
+        // An ncryptsec comes with its own password, typed once.
+        if (!key.trim().startsWith('ncryptsec1')) await samePasswords(password, confirm)
+        await send('importKey', { key, password })
+      }),
+    unlockKey: (password) => run(() => send('unlockKey', { password })),
+    lockKey: () => run(() => send('lockKey')),
+    protectKey: (password, confirm) =>
+      run(async () => {
+        await samePasswords(password, confirm)
+        await send('protectKey', { password })
+      }),
+    exportKey: (password) =>
+      run(async () => {
+        ui.showExported(await send('exportKey', { password }))
+      }),
+    setAutoLock: (minutes) => run(() => send('setAutoLock', { minutes })),
     addRelay: (url) => run(() => send('addRelay', { url })),
     removeRelay: (url) => run(() => send('removeRelay', { url })),
     retryNow: () => run(() => send('retryNow')),

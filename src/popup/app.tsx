@@ -40,7 +40,11 @@ export function App(p: AppProps) {
     },
     [p.send],
   )
-  const actions = useMemo(() => createActions(p.send, { setError, refresh }), [p.send, refresh])
+  const [exported, setExported] = useState<{ nsec: string; ncryptsec: string } | null>(null)
+  const actions = useMemo(
+    () => createActions(p.send, { setError, refresh, showExported: setExported }),
+    [p.send, refresh],
+  )
 
   useEffect(() => {
     void refresh()
@@ -64,7 +68,8 @@ export function App(p: AppProps) {
     })
   }
 
-  const hasKey = state?.pubkey != null
+  // A locked key is known but cannot sign: announces wait for it like for no key.
+  const hasKey = state?.keyState === 'unlocked' || state?.keyState === 'unprotected'
   return (
     <main class={`app app-${p.view}`}>
       <header class="app-head">
@@ -84,9 +89,17 @@ export function App(p: AppProps) {
             onDecide={(id, choice) => void actions.decideHeld(id, choice)}
           />
           <IdentitySection
+            keyState={state.keyState}
             npub={state.npub}
-            onGenerate={() => void actions.generateKey()}
+            autoLockMinutes={state.autoLockMinutes}
+            exported={exported}
+            onGenerate={actions.generateKey}
             onImport={actions.importKey}
+            onUnlock={actions.unlockKey}
+            onLock={() => void actions.lockKey()}
+            onProtect={actions.protectKey}
+            onExport={actions.exportKey}
+            onAutoLock={(minutes) => void actions.setAutoLock(minutes)}
           />
           <RelaysSection
             relays={state.relays}

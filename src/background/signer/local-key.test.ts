@@ -19,7 +19,7 @@ describe('parseSecretKey', () => {
     ['abc', '64 hex characters or starts with nsec1'],
     [npubEncode(getPublicKey(sk)), 'public key (npub)'],
     [nsecEncode(sk).slice(0, -1) + 'q', 'damaged'],
-    ['ncryptsec1qqqq', 'not supported yet'],
+    ['ncryptsec1qqqq', 'enter its password'],
     ['0'.repeat(64), 'not a valid secp256k1 secret key'],
     ['f'.repeat(64), 'not a valid secp256k1 secret key'],
   ])('rejects %j with a clear message', (input, message) => {

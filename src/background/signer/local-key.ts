@@ -35,7 +35,10 @@ export function parseSecretKey(input: string): Uint8Array {
   } else if (text.startsWith('npub1')) {
     throw new KeyImportError('This is a public key (npub); signing needs the secret key (nsec)')
   } else if (text.startsWith('ncryptsec1')) {
-    throw new KeyImportError('Encrypted keys (ncryptsec) are not supported yet; paste the nsec')
+    // Decrypting needs the password: the caller handles ncryptsec before it gets here.
+    throw new KeyImportError(
+      'This is an encrypted key (ncryptsec); enter its password to import it',
+    )
   } else {
     throw new KeyImportError('A secret key is 64 hex characters or starts with nsec1')
   }

@@ -58,7 +58,7 @@ describe('AnnouncesSection', () => {
       'blocked: insufficient balance: need 2 TSEED, have 0',
       'waiting for key',
     ])
-    expect(text(one(tree, 'waiting-for-key'))).toContain('Waiting for a key')
+    expect(text(one(tree, 'waiting-for-key'))).toContain('Waiting for your key')
     expect(text(one(tree, 'pending-count'))).toBe('1 waiting')
   })
 

@@ -31,7 +31,8 @@ export function AnnouncesSection(p: AnnouncesProps) {
       </div>
       {p.pendingCount > 0 && !p.hasKey ? (
         <p class="notice" data-testid="waiting-for-key">
-          Waiting for a key: queued announces are published as soon as you create or import one.
+          Waiting for your key: queued announces are published as soon as you unlock, create or
+          import one.
         </p>
       ) : null}
       {p.announces.length === 0 ? (

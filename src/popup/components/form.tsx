@@ -89,3 +89,26 @@ export function NumberInput(p: NumberInputProps) {
     />
   )
 }
+
+/**
+ * A submit handler for a form of several named inputs: passes their values
+ * on and clears them all when the action worked (passwords must not linger
+ * in the page). Like {@link submitField}, inputs stay uncontrolled.
+ */
+export function submitFields<N extends string>(
+  names: readonly N[],
+  handle: (values: Record<N, string>) => Promise<boolean>,
+): (e: Event) => void {
+  return (e) => {
+    e.preventDefault()
+    const form = e.currentTarget as HTMLFormElement
+    const inputs = names.map((n) => form.elements.namedItem(n) as HTMLInputElement | null)
+    const values = Object.fromEntries(names.map((n, i) => [n, inputs[i]?.value ?? ''])) as Record<
+      N,
+      string
+    >
+    void handle(values).then((ok) => {
+      if (ok) for (const input of inputs) if (input !== null) input.value = ''
+    })
+  }
+}

@@ -1,60 +1,103 @@
 import { describe, expect, it } from 'vitest'
-import { byTestId, expand, findAll, one, text } from '../testing/vnode'
-import { flush, submit } from '../testing/form-events'
-import { IdentitySection } from './identity'
+import { byTestId, expand, findAll, one, text, type Element } from '../testing/vnode'
+import { flush, submitMany } from '../testing/form-events'
+import { IdentitySection, type IdentityProps } from './identity'
+
+const calls: unknown[][] = []
+const base: IdentityProps = {
+  keyState: 'none',
+  npub: null,
+  autoLockMinutes: 0,
+  exported: null,
+  onGenerate: (...a) => (calls.push(['generate', ...a]), Promise.resolve(true)),
+  onImport: (...a) => (calls.push(['import', ...a]), Promise.resolve(true)),
+  onUnlock: (...a) => (calls.push(['unlock', ...a]), Promise.resolve(true)),
+  onLock: () => calls.push(['lock']),
+  onProtect: (...a) => (calls.push(['protect', ...a]), Promise.resolve(true)),
+  onExport: (...a) => (calls.push(['export', ...a]), Promise.resolve(true)),
+  onAutoLock: (m) => calls.push(['autoLock', m]),
+}
+
+/** The form that contains the element with this test id. */
+function formOf(tree: ReturnType<typeof expand>, testId: string): Element {
+  const form = findAll(tree, (e) => e.type === 'form' && byTestId([e], testId).length > 0)[0]
+  if (form === undefined) throw new Error(`no form around ${testId}`)
+  return form
+}
 
 describe('IdentitySection', () => {
-  it('shows the npub and the temporary-storage notice', () => {
-    const tree = expand(
-      <IdentitySection
-        npub="npub1abc"
-        onGenerate={() => undefined}
-        onImport={() => Promise.resolve(true)}
-      />,
-    )
-    expect(text(one(tree, 'npub'))).toBe('npub1abc')
-    expect(text(one(tree, 'key-storage-notice'))).toContain('lost when the browser closes')
-    expect(byTestId(tree, 'no-key')).toHaveLength(0)
-  })
-
-  it('offers to generate a key when there is none', () => {
-    let generated = 0
-    const tree = expand(
-      <IdentitySection
-        npub={null}
-        onGenerate={() => generated++}
-        onImport={() => Promise.resolve(true)}
-      />,
-    )
-    expect(byTestId(tree, 'npub')).toHaveLength(0)
-    ;(one(tree, 'generate-key').props.onClick as () => void)()
-    expect(generated).toBe(1)
+  it('without a key: explains why a dedicated key, and offers generate and import with a password', async () => {
+    calls.length = 0
+    const tree = expand(<IdentitySection {...base} />)
+    expect(text(one(tree, 'no-key'))).toContain('announces say publicly')
+    expect(one(tree, 'new-key-password').props.type).toBe('password')
     expect(one(tree, 'import-key-input').props.type).toBe('password')
-    expect(one(tree, 'import-key').props.type).toBe('submit')
+    const gen = submitMany(formOf(tree, 'generate-key').props.onSubmit, {
+      password: 'pw-12345',
+      confirm: 'pw-12345',
+    })
+    await flush()
+    expect(gen.prevented()).toBe(true)
+    // Passwords do not linger in the page once the key is made.
+    expect(gen.inputs.password?.value).toBe('')
+    submitMany(formOf(tree, 'import-key').props.onSubmit, {
+      key: 'nsec1x',
+      password: 'a',
+      confirm: 'b',
+    })
+    await flush()
+    expect(calls).toEqual([
+      ['generate', 'pw-12345', 'pw-12345'],
+      ['import', 'nsec1x', 'a', 'b'],
+    ])
+    expect(byTestId(tree, 'replace-key')).toHaveLength(0)
   })
 
-  it('imports the typed key and clears the field only on success', async () => {
-    const keys: string[] = []
-    let ok = false
+  it('locked: shows whose key and asks for the password', async () => {
+    calls.length = 0
+    const tree = expand(<IdentitySection {...base} keyState="locked" npub="npub1abc" />)
+    expect(text(one(tree, 'npub'))).toBe('npub1abc')
+    expect(text(one(tree, 'key-locked'))).toContain('announces wait')
+    submitMany(formOf(tree, 'unlock-key').props.onSubmit, { password: 'pw' })
+    await flush()
+    expect(calls).toEqual([['unlock', 'pw']])
+    expect(byTestId(tree, 'lock-key')).toHaveLength(0)
+  })
+
+  it('unlocked: lock now, the auto-lock choice, export behind the password, and another key', () => {
+    calls.length = 0
+    const tree = expand(
+      <IdentitySection {...base} keyState="unlocked" npub="npub1abc" autoLockMinutes={60} />,
+    )
+    expect(text(one(tree, 'key-storage-notice'))).toContain('after 1 hour unused')
+    ;(one(tree, 'lock-key').props.onClick as () => void)()
+    ;(one(tree, 'auto-lock').props.onChange as (e: unknown) => void)({
+      currentTarget: { value: '15' },
+    })
+    expect(calls).toEqual([['lock'], ['autoLock', 15]])
+    expect(byTestId(tree, 'export-nsec')).toHaveLength(0)
+    expect(one(tree, 'replace-key').type).toBe('details')
+  })
+
+  it('shows an exported key only once it was asked for', () => {
     const tree = expand(
       <IdentitySection
-        npub={null}
-        onGenerate={() => undefined}
-        onImport={(k) => {
-          keys.push(k)
-          return Promise.resolve(ok)
-        }}
+        {...base}
+        keyState="unlocked"
+        npub="npub1abc"
+        exported={{ nsec: 'nsec1secret', ncryptsec: 'ncryptsec1sealed' }}
       />,
     )
-    const onSubmit = findAll(tree, (e) => e.type === 'form')[0]?.props.onSubmit
-    const failed = submit(onSubmit, 'bad')
+    expect(text(one(tree, 'export-nsec'))).toBe('nsec1secret')
+    expect(text(one(tree, 'export-ncryptsec'))).toBe('ncryptsec1sealed')
+  })
+
+  it('an unprotected key from an older version is offered the one-step protection', async () => {
+    calls.length = 0
+    const tree = expand(<IdentitySection {...base} keyState="unprotected" npub="npub1abc" />)
+    expect(text(one(tree, 'key-unprotected'))).toContain('only until the browser closes')
+    submitMany(formOf(tree, 'protect-key').props.onSubmit, { password: 'p1', confirm: 'p1' })
     await flush()
-    expect(failed.prevented()).toBe(true)
-    expect(failed.input.value).toBe('bad')
-    ok = true
-    const worked = submit(onSubmit, 'nsec1good')
-    await flush()
-    expect(worked.input.value).toBe('')
-    expect(keys).toEqual(['bad', 'nsec1good'])
+    expect(calls).toEqual([['protect', 'p1', 'p1']])
   })
 })

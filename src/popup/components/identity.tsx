@@ -1,15 +1,41 @@
-import { FieldForm } from './form'
+import type { KeyState } from '../../background/signer/encrypted-key-identity'
+import { submitFields } from './form'
 
 export interface IdentityProps {
+  keyState: KeyState
   npub: string | null
-  onGenerate: () => void
-  onImport: (key: string) => Promise<boolean>
+  autoLockMinutes: number
+  /** The key as the user exported it, shown until the popup closes. */
+  exported: { nsec: string; ncryptsec: string } | null
+  onGenerate: (password: string, confirm: string) => Promise<boolean>
+  onImport: (key: string, password: string, confirm: string) => Promise<boolean>
+  onUnlock: (password: string) => Promise<boolean>
+  onLock: () => void
+  onProtect: (password: string, confirm: string) => Promise<boolean>
+  onExport: (password: string) => Promise<boolean>
+  onAutoLock: (minutes: number) => void
 }
 
-/** The seeding key: its npub, and ways to create or import one. */
+export const AUTO_LOCK_CHOICES: readonly { minutes: number; label: string }[] = [
+  { minutes: 0, label: 'when the browser closes' },
+  { minutes: 15, label: 'after 15 minutes unused' },
+  { minutes: 60, label: 'after 1 hour unused' },
+  { minutes: 240, label: 'after 4 hours unused' },
+  { minutes: 1440, label: 'after 1 day unused' },
+]
+
+/**
+ * The seeding key: whose it is, whether it is unlocked, and what to do
+ * next. The key is stored only encrypted with the user's password (NIP-49).
+ */
 export function IdentitySection(p: IdentityProps) {
   return (
-    <section class="card" aria-labelledby="identity-title">
+    <section
+      class="card"
+      aria-labelledby="identity-title"
+      data-testid="identity"
+      data-key-state={p.keyState}
+    >
       <h2 id="identity-title">Seeding key</h2>
       {p.npub !== null ? (
         <p class="npub" data-testid="npub" title="Your public key">
@@ -17,28 +43,182 @@ export function IdentitySection(p: IdentityProps) {
         </p>
       ) : (
         <p class="muted" data-testid="no-key">
-          No key yet. Announces wait in the queue until you create or import one.
+          No key yet. Announces wait in the queue until you create or import one. Use a key only for
+          seeding: announces say publicly which torrents it is in.
         </p>
       )}
-      <p class="notice" data-testid="key-storage-notice">
-        Temporary: the key is kept only in this browser session and is lost when the browser closes.
-        Encrypted key storage (NIP-49) will replace this.
-      </p>
-      <div class="row">
-        <button type="button" data-testid="generate-key" onClick={p.onGenerate}>
-          {p.npub === null ? 'Generate a seeding key' : 'Replace with a new key'}
-        </button>
-      </div>
-      <FieldForm
-        name="key"
-        secret
-        placeholder="nsec1… or 64 hex"
-        label="Secret key to import"
-        action="Import"
-        inputTestId="import-key-input"
-        buttonTestId="import-key"
-        onSubmit={p.onImport}
-      />
+      {p.keyState === 'locked' ? <UnlockForm onUnlock={p.onUnlock} /> : null}
+      {p.keyState === 'unprotected' ? <ProtectForm onProtect={p.onProtect} /> : null}
+      {p.keyState === 'unlocked' ? (
+        <>
+          <p class="muted" data-testid="key-storage-notice">
+            Stored encrypted with your password (NIP-49). Unlocked; locks{' '}
+            {AUTO_LOCK_CHOICES.find((c) => c.minutes === p.autoLockMinutes)?.label ??
+              `after ${p.autoLockMinutes} minutes unused`}
+            .
+          </p>
+          <div class="row">
+            <button type="button" class="secondary" data-testid="lock-key" onClick={p.onLock}>
+              Lock now
+            </button>
+            <label class="inline-label">
+              Lock
+              <select
+                data-testid="auto-lock"
+                value={String(p.autoLockMinutes)}
+                onChange={(e) => {
+                  p.onAutoLock(Number(e.currentTarget.value))
+                }}
+              >
+                {AUTO_LOCK_CHOICES.map((c) => (
+                  <option key={c.minutes} value={String(c.minutes)}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <ExportForm exported={p.exported} onExport={p.onExport} />
+        </>
+      ) : null}
+      {p.keyState === 'none' ? (
+        <NewKeyForms onGenerate={p.onGenerate} onImport={p.onImport} />
+      ) : (
+        <details class="replace" data-testid="replace-key">
+          <summary>Use another key</summary>
+          <NewKeyForms onGenerate={p.onGenerate} onImport={p.onImport} />
+        </details>
+      )}
     </section>
+  )
+}
+
+function PasswordInput(p: { name: string; label: string; testId: string; placeholder?: string }) {
+  return (
+    <input
+      type="password"
+      name={p.name}
+      autocomplete="new-password"
+      placeholder={p.placeholder ?? p.label}
+      aria-label={p.label}
+      data-testid={p.testId}
+    />
+  )
+}
+
+function NewKeyForms(p: Pick<IdentityProps, 'onGenerate' | 'onImport'>) {
+  return (
+    <>
+      <form
+        class="stack"
+        onSubmit={submitFields(['password', 'confirm'], (v) => p.onGenerate(v.password, v.confirm))}
+      >
+        <PasswordInput name="password" label="New password for the key" testId="new-key-password" />
+        <PasswordInput name="confirm" label="Repeat the password" testId="new-key-confirm" />
+        <button type="submit" data-testid="generate-key">
+          Generate a seeding key
+        </button>
+      </form>
+      <form
+        class="stack"
+        onSubmit={submitFields(['key', 'password', 'confirm'], (v) =>
+          p.onImport(v.key, v.password, v.confirm),
+        )}
+      >
+        <input
+          type="password"
+          name="key"
+          autocomplete="off"
+          placeholder="nsec1…, 64 hex or ncryptsec1…"
+          aria-label="Secret key to import"
+          data-testid="import-key-input"
+        />
+        <PasswordInput
+          name="password"
+          label="Password (an ncryptsec's own, or a new one)"
+          testId="import-key-password"
+        />
+        <PasswordInput
+          name="confirm"
+          label="Repeat a new password (not for ncryptsec)"
+          testId="import-key-confirm"
+        />
+        <button type="submit" class="secondary" data-testid="import-key">
+          Import
+        </button>
+      </form>
+    </>
+  )
+}
+
+function UnlockForm(p: { onUnlock: IdentityProps['onUnlock'] }) {
+  return (
+    <form class="stack" onSubmit={submitFields(['password'], (v) => p.onUnlock(v.password))}>
+      <p class="notice" data-testid="key-locked">
+        Locked: announces wait until you unlock the key.
+      </p>
+      <input
+        type="password"
+        name="password"
+        autocomplete="current-password"
+        placeholder="Password"
+        aria-label="Password of the key"
+        data-testid="unlock-password"
+      />
+      <button type="submit" data-testid="unlock-key">
+        Unlock
+      </button>
+    </form>
+  )
+}
+
+function ProtectForm(p: { onProtect: IdentityProps['onProtect'] }) {
+  return (
+    <form
+      class="stack"
+      onSubmit={submitFields(['password', 'confirm'], (v) => p.onProtect(v.password, v.confirm))}
+    >
+      <p class="notice" data-testid="key-unprotected">
+        This key is kept only until the browser closes. Protect it with a password to keep it.
+      </p>
+      <PasswordInput name="password" label="New password for the key" testId="protect-password" />
+      <PasswordInput name="confirm" label="Repeat the password" testId="protect-confirm" />
+      <button type="submit" data-testid="protect-key">
+        Protect with a password
+      </button>
+    </form>
+  )
+}
+
+function ExportForm(p: Pick<IdentityProps, 'exported' | 'onExport'>) {
+  return (
+    <details class="replace" data-testid="export">
+      <summary>Export the key</summary>
+      {p.exported === null ? (
+        <form class="stack" onSubmit={submitFields(['password'], (v) => p.onExport(v.password))}>
+          <input
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            placeholder="Password"
+            aria-label="Password of the key, to export it"
+            data-testid="export-password"
+          />
+          <button type="submit" class="secondary" data-testid="export-key">
+            Show the key
+          </button>
+        </form>
+      ) : (
+        <>
+          <p class="notice">Anyone who sees the nsec can sign as you. Keep it private.</p>
+          <p class="npub" data-testid="export-nsec">
+            {p.exported.nsec}
+          </p>
+          <p class="npub" data-testid="export-ncryptsec">
+            {p.exported.ncryptsec}
+          </p>
+        </>
+      )}
+    </details>
   )
 }

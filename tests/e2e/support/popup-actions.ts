@@ -37,11 +37,16 @@ export async function waitFor<T>(
   }
 }
 
-/** Generates a fresh seeding key and returns its hex pubkey as the popup shows it. */
-export async function generateKey(d: PopupDriver): Promise<string> {
+/** The password the tests protect their keys with. */
+export const TEST_PASSWORD = 'correct horse battery'
+
+/** Generates a fresh seeding key protected by a password and returns its hex pubkey as the popup shows it. */
+export async function generateKey(d: PopupDriver, password = TEST_PASSWORD): Promise<string> {
   await waitFor('the generate-key button', async () =>
     (await d.count(byId('generate-key'))) > 0 ? true : undefined,
   )
+  await d.fill(byId('new-key-password'), password)
+  await d.fill(byId('new-key-confirm'), password)
   await d.click(byId('generate-key'))
   const npub = await waitFor('an npub in the popup', async () => {
     const t = (await d.text(byId('npub'))).trim()
@@ -70,12 +75,19 @@ export async function useOnlyRelay(d: PopupDriver, relayUrl: string): Promise<vo
   }
 }
 
-/** Imports an existing key (nsec or hex) and waits until the popup shows its npub. */
-export async function importKey(d: PopupDriver, key: string, expectedNpub: string): Promise<void> {
+/** Imports an existing key (nsec, hex or ncryptsec) and waits until the popup shows its npub. */
+export async function importKey(
+  d: PopupDriver,
+  key: string,
+  expectedNpub: string,
+  password = TEST_PASSWORD,
+): Promise<void> {
   await waitFor('the key import field', async () =>
     (await d.count(byId('import-key-input'))) > 0 ? true : undefined,
   )
   await d.fill(byId('import-key-input'), key)
+  await d.fill(byId('import-key-password'), password)
+  if (!key.startsWith('ncryptsec1')) await d.fill(byId('import-key-confirm'), password)
   await d.click(byId('import-key'))
   await waitFor(`npub ${expectedNpub} in the popup`, async () =>
     (await d.text(byId('npub'))).trim() === expectedNpub ? true : undefined,
