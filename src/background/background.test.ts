@@ -78,7 +78,8 @@ async function setup(
     fetch: () => Promise.reject(new Error('no http here')),
     tabUrl: () => Promise.resolve(undefined),
     notify: (n) => notifications.push(n),
-    setHeldBadge: (count) => badges.push(count),
+    setBadge: (b) => badges.push(b.held),
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
   })
   await bg.start()
   const call = async <T>(type: string, params?: unknown): Promise<T> => {

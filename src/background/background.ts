@@ -21,6 +21,9 @@ import { AUTO_LOCK_ALARM, createAutoLock } from './signer/auto-lock'
 import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
 import type { StorageAreaLike } from './storage-item'
 import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
+import { missingFunds } from './wallet/waiting-for-funds'
+import { BALANCE_ALARM, BALANCE_REFRESH_MINUTES, createWallet } from './wallet/wallet'
+import type { WebSocketImplementation } from '../nostr/nwc-client'
 import { createTrackerListener, type RequestDetails } from './tracker-observer'
 
 /** Everything the background needs from the browser, injected so it runs in tests. */
@@ -46,8 +49,16 @@ export interface BackgroundDeps {
   tabUrl: (tabId: number) => Promise<string | undefined>
   /** Raises (or replaces) the one system notification that announces wait for the user. */
   notify: (n: { title: string; message: string }) => void
-  /** Shows on the toolbar button how many announces wait for the user; 0 clears it. */
-  setHeldBadge: (count: number) => void
+  /** The toolbar badge: how many announces wait for the user's OK, else whether some wait for funds. */
+  setBadge: (b: Badge) => void
+  /** For the NWC wallet connection; the browser's own WebSocket. */
+  WebSocket: WebSocketImplementation
+}
+
+/** What the toolbar badge says. */
+export interface Badge {
+  held: number
+  needsFunds: boolean
 }
 
 /** Relay NIP-11 and price requests give up after this, so a dead relay cannot stall the queue. */
@@ -111,7 +122,17 @@ export function createBackground(deps: BackgroundDeps): Background {
     warn: deps.warn,
   })
   const scheduler = createDrainScheduler({
-    drain: (force) => publisher.drain(force),
+    drain: async (force) => {
+      const result = await publisher.drain(force)
+      // Refusals for funds and new charges show in the balance and the badge at once.
+      wallet
+        .afterPublish()
+        .catch((e: unknown) => {
+          deps.warn(`tseed: balance update failed: ${(e as Error).message}`)
+        })
+        .finally(refreshBadge)
+      return result
+    },
     alarms: deps.alarms,
     now: deps.now,
     setTimer: deps.setTimer,
@@ -122,12 +143,12 @@ export function createBackground(deps: BackgroundDeps): Background {
   const reportIgnored = createIgnoredReporter({ activity, warn: deps.warn, now: deps.now })
   const fetch = fetchWithTimeout(deps.fetch, RELAY_HTTP_TIMEOUT_MS)
   const refreshBadge = (): void => {
-    outbox.listHeld().then(
-      (held) => {
-        deps.setHeldBadge(held.length)
+    Promise.all([outbox.listHeld(), missingFunds(outbox)]).then(
+      ([held, missing]) => {
+        deps.setBadge({ held: held.length, needsFunds: missing.size > 0 })
       },
       (e: unknown) => {
-        deps.warn(`tseed: could not count held announces: ${(e as Error).message}`)
+        deps.warn(`tseed: could not update the badge: ${(e as Error).message}`)
       },
     )
   }
@@ -140,6 +161,26 @@ export function createBackground(deps: BackgroundDeps): Background {
     pubkey: () => identity.pubkey(),
     area: deps.localArea,
     now: deps.now,
+    warn: deps.warn,
+  })
+  const wallet = createWallet({
+    localArea: deps.localArea,
+    sessionArea: deps.sessionArea,
+    directory,
+    fetch,
+    WebSocket: deps.WebSocket,
+    relays: () => settings.relays.get(),
+    identity,
+    outbox,
+    now: deps.now,
+    onReleased: () => void scheduler.request(),
+    onFundsMissing: (missing) => {
+      const total = missing.reduce((a, m) => a + m.tseed, 0n)
+      deps.notify({
+        title: 'Top up to keep downloading',
+        message: `A relay refused a download: ${total} TSEED more are needed. The announce is published once your balance covers it. Open TSEED to top up.`,
+      })
+    },
     warn: deps.warn,
   })
   const applyDefaultRelayLimits = (): void => {
@@ -193,6 +234,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     activity,
     consent,
     autoLock,
+    wallet,
     relayLimits,
     applyDefaultRelayLimits,
     now: deps.now,
@@ -225,6 +267,7 @@ export function createBackground(deps: BackgroundDeps): Background {
       }
       refreshBadge()
       void deps.alarms.create(AUTO_LOCK_ALARM, { periodInMinutes: 1 })
+      void deps.alarms.create(BALANCE_ALARM, { periodInMinutes: BALANCE_REFRESH_MINUTES })
       await autoLock.check()
       if (identity.signer() !== null) applyDefaultRelayLimits()
       await scheduler.request()

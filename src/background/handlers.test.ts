@@ -12,6 +12,8 @@ import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
 import { createMemoryStorageArea } from './storage-item'
 import { createRelayLimits } from './relay-limits'
 import { createTseedRelayDirectory } from './tseed-relays'
+import { createWallet } from './wallet/wallet'
+import WebSocket from 'ws'
 import { testConsent } from './testing/consent'
 
 let n = 0
@@ -79,6 +81,20 @@ async function setup() {
       onReleased: () => {
         drains.push(false)
       },
+    }),
+    wallet: createWallet({
+      localArea: local,
+      sessionArea: session,
+      directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
+      fetch: noHttp,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      relays: () => settings.relays.get(),
+      identity,
+      outbox,
+      now: () => 0,
+      onReleased: () => undefined,
+      onFundsMissing: () => undefined,
+      warn: () => undefined,
     }),
     relayLimits: createRelayLimits({
       directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),

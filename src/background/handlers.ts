@@ -7,6 +7,7 @@ import type { DrainScheduler } from './drain-scheduler'
 import type { RelayView, SiteView, SpendingView, StateView } from './messages'
 import type { Outbox } from './outbox'
 import type { RelayLimits } from './relay-limits'
+import type { Wallet } from './wallet/wallet'
 import type { RelayPool } from './relay-pool'
 import type { Settings } from './settings'
 import type { AutoLock } from './signer/auto-lock'
@@ -24,6 +25,7 @@ export interface HandlerDeps {
   activity: ActivityLog
   consent: Pick<Consent, 'decisions' | 'spending' | 'spendLog' | 'held'>
   autoLock: AutoLock
+  wallet: Wallet
   relayLimits: RelayLimits
   /** Gives a new key or relay the default relay spending limit, in the background. */
   applyDefaultRelayLimits: () => void
@@ -51,6 +53,7 @@ export function createHandlers(d: HandlerDeps) {
     d.autoLock.touch()
     void d.scheduler.request()
     d.applyDefaultRelayLimits()
+    void d.wallet.refresh('key')
     return keyInfo()
   }
 
@@ -94,6 +97,7 @@ export function createHandlers(d: HandlerDeps) {
     d.pool.retain(relays)
     void d.scheduler.request()
     d.applyDefaultRelayLimits()
+    void d.wallet.refresh('relays')
     return relays
   }
 
@@ -104,11 +108,12 @@ export function createHandlers(d: HandlerDeps) {
       const urls = await d.settings.relays.get()
       const { recent, openCount: pendingCount } = await d.outbox.snapshot(RECENT_ANNOUNCES)
       watchRelays(urls, pendingCount)
-      const [held, sites, spending, autoLockMinutes] = await Promise.all([
+      const [held, sites, spending, autoLockMinutes, wallet] = await Promise.all([
         d.outbox.listHeld(),
         siteViews(),
         d.consent.spending.get(),
         d.autoLock.minutes.get(),
+        d.wallet.view(),
       ])
       const relays: RelayView[] = urls.map((url) => {
         const s = d.pool.status(url)
@@ -130,7 +135,53 @@ export function createHandlers(d: HandlerDeps) {
         sites,
         spending: spendingView(spending),
         relayLimits: d.relayLimits.view(),
+        wallet,
       })
+    },
+
+    /** Reads every TSEED relay's balance now (the popup's first screen, a "Refresh" click). */
+    async refreshBalance(): Promise<{ relays: number }> {
+      await d.ready
+      return { relays: (await d.wallet.refresh('popup')).length }
+    },
+
+    /** `unit: 'sat'` quotes what the sats buy; `unit: 'tseed'` what that much TSEED costs. */
+    async quoteTopUp(params: { relay: string; amount: string; unit: 'sat' | 'tseed' }) {
+      await d.ready
+      const unit = stringParam(params, 'unit')
+      if (unit !== 'sat' && unit !== 'tseed')
+        throw new RouteParamsError('unit must be sat or tseed')
+      return d.wallet.quote(stringParam(params, 'relay'), {
+        unit,
+        amount: wholeParam(params, 'amount'),
+      })
+    },
+
+    async startTopUp(params: { relay: string; amountSat: string }) {
+      await d.ready
+      return d.wallet.startTopUp(stringParam(params, 'relay'), wholeParam(params, 'amountSat'))
+    },
+
+    async payTopUpWithNwc() {
+      await d.ready
+      return d.wallet.payTopUpWithNwc()
+    },
+
+    dismissTopUp(): Promise<null> {
+      d.wallet.dismissTopUp()
+      return Promise.resolve(null)
+    },
+
+    /** Stores the user's NWC wallet, sealed with the key's password. */
+    async connectNwc(params: { uri: string; password: string }): Promise<{ connected: true }> {
+      await d.ready
+      await d.wallet.connectNwc(stringParam(params, 'uri'), stringParam(params, 'password'))
+      return { connected: true }
+    },
+
+    async forgetNwc(): Promise<null> {
+      await d.wallet.forgetNwc()
+      return null
     },
 
     /** The relay-enforced spending limit of the current key; an empty field means no limit. */
@@ -211,7 +262,9 @@ export function createHandlers(d: HandlerDeps) {
 
     async unlockKey(params: { password: string }): Promise<KeyInfo> {
       await d.ready
-      await d.identity.unlock(stringParam(params, 'password'))
+      const password = stringParam(params, 'password')
+      await d.identity.unlock(password)
+      await d.wallet.unlocked(password)
       return afterUnlock()
     },
 
@@ -225,6 +278,7 @@ export function createHandlers(d: HandlerDeps) {
     async lockKey(): Promise<{ locked: true }> {
       await d.ready
       await d.identity.lock()
+      await d.wallet.locked()
       return { locked: true }
     },
 
@@ -272,6 +326,15 @@ export function createHandlers(d: HandlerDeps) {
 }
 
 export type Handlers = ReturnType<typeof createHandlers>
+
+/** An amount of sats or TSEED as typed: a whole number, at least 1. */
+function wholeParam(params: unknown, name: string): bigint {
+  const text = stringParam(params, name).trim()
+  if (!/^[0-9]{1,15}$/.test(text) || BigInt(text) === 0n) {
+    throw new RouteParamsError('Enter a whole number, at least 1')
+  }
+  return BigInt(text)
+}
 
 function spendingView(s: SpendingSettings): SpendingView {
   return {

@@ -42,17 +42,21 @@ const background = createBackground({
         warn(`tseed: notification failed: ${(e as Error).message}`)
       })
   },
-  setHeldBadge: (count) => {
-    const text = count === 0 ? '' : count > 99 ? '99+' : String(count)
-    void browser.action.setBadgeBackgroundColor({ color: '#b35c00' })
+  setBadge: ({ held, needsFunds }) => {
+    // A question for the user comes first; missing funds show when nothing is asked.
+    const text = held > 0 ? (held > 99 ? '99+' : String(held)) : needsFunds ? '!' : ''
+    void browser.action.setBadgeBackgroundColor({ color: held > 0 ? '#b35c00' : '#b3261e' })
     void browser.action.setBadgeText({ text })
     void browser.action.setTitle({
       title:
-        count === 0
-          ? 'TSEED'
-          : `TSEED: ${count} announce${count === 1 ? '' : 's'} wait for your OK`,
+        held > 0
+          ? `TSEED: ${held} announce${held === 1 ? '' : 's'} wait for your OK`
+          : needsFunds
+            ? 'TSEED: top up to keep downloading'
+            : 'TSEED',
     })
   },
+  WebSocket: globalThis.WebSocket,
 })
 
 // Every listener is added in the first turn of the script: a stopped service

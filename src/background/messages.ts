@@ -7,6 +7,7 @@ import type { ActivityEntry } from './activity-log'
 import type { CostEstimate, DropReason, HoldReason } from './consent/hold'
 import type { RelayLimitsView } from './relay-limits'
 import type { KeyState } from './signer/encrypted-key-identity'
+import type { WalletView } from './wallet/wallet'
 import type { RelayResult } from './relay-result'
 import type { RelayConnState } from './relay-pool'
 
@@ -92,4 +93,5 @@ export interface StateView {
   spending: SpendingView
   /** The relay-enforced spending limit of the current key, per TSEED relay (last known). */
   relayLimits: RelayLimitsView[]
+  wallet: WalletView
 }

@@ -10,6 +10,7 @@ import type {
 import type { OutboxEntry } from './outbox'
 import type { RelayLimitsView } from './relay-limits'
 import type { KeyState } from './signer/encrypted-key-identity'
+import type { WalletView } from './wallet/wallet'
 
 export const RECENT_ANNOUNCES = 50
 
@@ -28,6 +29,7 @@ export interface StateInputs {
   sites: SiteView[]
   spending: SpendingView
   relayLimits: RelayLimitsView[]
+  wallet: WalletView
 }
 
 /** Builds the popup's view of the background, in a JSON-safe form. */
@@ -47,6 +49,7 @@ export function buildStateView(i: StateInputs): StateView {
     sites: i.sites,
     spending: i.spending,
     relayLimits: i.relayLimits,
+    wallet: i.wallet,
   }
 }
 

@@ -18,6 +18,11 @@ export interface Actions {
   protectKey: (password: string, confirm: string) => Promise<boolean>
   exportKey: (password: string) => Promise<boolean>
   setAutoLock: (minutes: number) => Promise<boolean>
+  refreshBalance: () => Promise<boolean>
+  startTopUp: (relay: string, amountSat: string) => Promise<boolean>
+  payTopUpWithNwc: () => Promise<boolean>
+  dismissTopUp: () => Promise<boolean>
+  connectNwc: (uri: string, password: string) => Promise<boolean>
   addRelay: (url: string) => Promise<boolean>
   removeRelay: (url: string) => Promise<boolean>
   retryNow: () => Promise<boolean>
@@ -77,6 +82,11 @@ export function createActions(send: Send, ui: ActionUi): Actions {
         ui.showExported(await send('exportKey', { password }))
       }),
     setAutoLock: (minutes) => run(() => send('setAutoLock', { minutes })),
+    refreshBalance: () => run(() => send('refreshBalance')),
+    startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
+    payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),
+    dismissTopUp: () => run(() => send('dismissTopUp')),
+    connectNwc: (uri, password) => run(() => send('connectNwc', { uri, password })),
     addRelay: (url) => run(() => send('addRelay', { url })),
     removeRelay: (url) => run(() => send('removeRelay', { url })),
     retryNow: () => run(() => send('retryNow')),

@@ -2,13 +2,16 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import type { StateView } from '../background/messages'
 import { createActions } from './actions'
 import type { Send } from './client'
+import type { QuoteView } from '../background/wallet/wallet'
 import { AnnouncesSection } from './components/announces'
+import { BalanceCard } from './components/balance'
 import { ConsentPrompt } from './components/consent-prompt'
 import { IdentitySection } from './components/identity'
 import { ActivitySection, ErrorBanner, HostPermissionNotice, Welcome } from './components/notices'
 import { RelayLimitsSection } from './components/relay-limits'
 import { RelaysSection } from './components/relays'
 import { SitesSection } from './components/sites'
+import { TopUpScreen } from './components/top-up'
 import type { HostPermission } from './host-permission'
 
 export const POLL_MS = 1_000
@@ -41,6 +44,11 @@ export function App(p: AppProps) {
     [p.send],
   )
   const [exported, setExported] = useState<{ nsec: string; ncryptsec: string } | null>(null)
+  const [screen, setScreen] = useState<'main' | 'top-up'>('main')
+  const [topUpRelay, setTopUpRelay] = useState('')
+  const [amountSat, setAmountSat] = useState('')
+  const [quote, setQuote] = useState<QuoteView | null>(null)
+  const [quoteError, setQuoteError] = useState<string | null>(null)
   const actions = useMemo(
     () => createActions(p.send, { setError, refresh, showExported: setExported }),
     [p.send, refresh],
@@ -53,6 +61,62 @@ export function App(p: AppProps) {
       clearInterval(timer)
     }
   }, [refresh])
+
+  // The balance is read when the popup opens; the background refreshes it after announces too.
+  useEffect(() => {
+    void p.send('refreshBalance').catch(() => undefined)
+  }, [p.send])
+
+  // The live quote follows what is typed, a moment after the last keystroke.
+  useEffect(() => {
+    if (screen !== 'top-up' || topUpRelay === '' || !/^[0-9]{1,15}$/.test(amountSat)) {
+      setQuote(null)
+      return
+    }
+    const timer = setTimeout(() => {
+      p.send('quoteTopUp', { relay: topUpRelay, amount: amountSat, unit: 'sat' }).then(
+        (q) => {
+          setQuote(q)
+          setQuoteError(null)
+        },
+        (e: unknown) => {
+          setQuote(null)
+          setQuoteError((e as Error).message)
+        },
+      )
+    }, 250)
+    return () => {
+      clearTimeout(timer)
+    }
+  }, [p.send, screen, topUpRelay, amountSat])
+
+  const tseedRelays = (state?.wallet.balances ?? []).filter((b) => b.ok).map((b) => b.relay)
+
+  /** Opens the top-up screen, pre-filled with what `needTseed` costs when a relay is short of funds. */
+  const openTopUp = (needTseed: string | null): void => {
+    const short = state?.wallet.missing[0]?.relay
+    const relay = short ?? tseedRelays[0] ?? ''
+    setTopUpRelay(relay)
+    setAmountSat('1000')
+    setScreen('top-up')
+    if (needTseed === null || relay === '') return
+    // Enough that even the quote's worst case (1% slippage) still covers the need.
+    const need = BigInt(needTseed)
+    const target = (need + (need + 98n) / 99n).toString()
+    p.send('quoteTopUp', { relay, amount: target, unit: 'tseed' }).then(
+      (q) => {
+        setAmountSat(q.amountSat)
+      },
+      (e: unknown) => {
+        setQuoteError((e as Error).message)
+      },
+    )
+  }
+
+  const closeTopUp = (): void => {
+    setScreen('main')
+    void actions.dismissTopUp()
+  }
 
   useEffect(() => {
     if (p.hostPermission === null) return
@@ -88,6 +152,29 @@ export function App(p: AppProps) {
             now={now}
             onDecide={(id, choice) => void actions.decideHeld(id, choice)}
           />
+          {screen === 'top-up' ? (
+            <TopUpScreen
+              wallet={state.wallet}
+              relays={tseedRelays}
+              relay={topUpRelay}
+              amountSat={amountSat}
+              quote={quote}
+              quoteError={quoteError}
+              onRelay={setTopUpRelay}
+              onAmount={setAmountSat}
+              onStart={() => void actions.startTopUp(topUpRelay, amountSat)}
+              onPayNwc={() => void actions.payTopUpWithNwc()}
+              onConnectNwc={actions.connectNwc}
+              onCopy={(text) => void navigator.clipboard.writeText(text)}
+              onClose={closeTopUp}
+            />
+          ) : hasKey ? (
+            <BalanceCard
+              wallet={state.wallet}
+              onTopUp={openTopUp}
+              onRefresh={() => void actions.refreshBalance()}
+            />
+          ) : null}
           <IdentitySection
             keyState={state.keyState}
             npub={state.npub}

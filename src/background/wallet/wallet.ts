@@ -1,0 +1,332 @@
+import { TseedApiClient, type FetchLike } from '../../balance/api-client'
+import { parseWalletConnectUri } from '../../nostr/nip47'
+import { NwcClient, type WebSocketImplementation } from '../../nostr/nwc-client'
+import type { Outbox } from '../outbox'
+import type { Identity } from '../signer/encrypted-key-identity'
+import { createStorageItem, type StorageAreaLike } from '../storage-item'
+import type { TseedRelayDirectory } from '../tseed-relays'
+import { createBalanceService, summarize, type BalanceRow } from './balance-service'
+import { DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
+import { openSecret, sealSecret } from './sealed-secret'
+import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
+import { missingFunds, releaseIfFunded } from './waiting-for-funds'
+import { WalletError } from './wallet-error'
+
+/** Balances are read again this often by an alarm, besides after every publish and top-up. */
+export const BALANCE_ALARM = 'tseed-balance'
+export const BALANCE_REFRESH_MINUTES = 5
+/** After a publish the balance is read at most this often: a burst of announces asks once. */
+const AFTER_PUBLISH_MS = 5_000
+
+/** One relay's balance as the popup shows it; amounts are decimal strings. */
+export type BalanceView =
+  | {
+      relay: string
+      ok: true
+      tseed: string
+      sat: string
+      tseedValueSat: string | null
+      testMode: boolean
+      at: number
+    }
+  | { relay: string; ok: false; error: string; at: number }
+
+export interface TopUpView {
+  relay: string
+  state: 'invoice' | 'paying' | 'credited' | 'swap_failed' | 'expired' | 'failed'
+  invoice: string
+  paymentHash: string
+  amountSat: string
+  /** The least TSEED the sats may be swapped for. */
+  minOut: string
+  /** Unix seconds. */
+  expiresAt: number
+  testMode: boolean
+  /** Plain words on the last step: progress, or what went wrong and what to do. */
+  message: string
+  /** TSEED credited, once credited. */
+  tseed?: string
+}
+
+export interface WalletView {
+  balances: BalanceView[]
+  /** Summed over the TSEED relays; test-mode relays only when there is no other. */
+  total: { tseed: string; tseedValueSat: string; valueComplete: boolean; testMode: boolean } | null
+  /** Per relay, the TSEED missing for the announces waiting for funds. */
+  missing: { relay: string; tseed: string }[]
+  topUp: TopUpView | null
+  /** An NWC wallet is configured and unlocked for paying top-ups. */
+  nwc: 'none' | 'locked' | 'ready'
+}
+
+export interface QuoteView {
+  amountSat: string
+  tseedOut: string
+  minOut: string
+  feeSat: string
+  priceImpactBps: string
+  testMode: boolean
+}
+
+export interface WalletDeps {
+  localArea: StorageAreaLike
+  sessionArea: StorageAreaLike
+  directory: TseedRelayDirectory
+  fetch: FetchLike
+  WebSocket: WebSocketImplementation
+  relays: () => Promise<string[]>
+  identity: Identity
+  outbox: Outbox
+  now: () => number
+  /** Waiting announces were released: get them published. */
+  onReleased: () => void
+  /** Announces now wait for funds that did not before: tell the user. */
+  onFundsMissing: (missing: { relay: string; tseed: bigint }[]) => void
+  warn: (message: string) => void
+}
+
+/**
+ * The money side of the background: balances per TSEED relay, announces
+ * waiting for funds and their release, and top-ups paid by invoice or by the
+ * user's NWC wallet. Everything signed here is NIP-98, by the current key.
+ */
+export function createWallet(deps: WalletDeps) {
+  const signer = () => {
+    const s = deps.identity.signer()
+    if (s === null) throw new WalletError('bad_input', 'Unlock your key first.')
+    return s
+  }
+  const balances = createBalanceService({
+    storage: deps.localArea,
+    directory: deps.directory,
+    relays: deps.relays,
+    pubkey: () => signer().getPublicKey(),
+    sign: (t) => signer().signEvent(t),
+    fetch: deps.fetch,
+    now: deps.now,
+  })
+  // The NWC connection string is sealed with the key's password; unlocked, it lives with the key.
+  const nwcSealed = createStorageItem<string | null>(deps.localArea, 'nwcSealed', {
+    defaultValue: null,
+    parse: (raw) => (typeof raw === 'string' ? raw : undefined),
+  })
+  const nwcOpen = createStorageItem<string | null>(deps.sessionArea, 'nwcUri', {
+    defaultValue: null,
+    parse: (raw) => (typeof raw === 'string' ? raw : undefined),
+  })
+
+  let topUp: TopUpView | null = null
+  let lastMissing = ''
+  let lastRefreshAt = 0
+
+  const api = async (relay: string): Promise<TseedApiClient> => {
+    const kind = await deps.directory.lookup(relay)
+    if (kind.kind !== 'tseed') {
+      throw new WalletError('not_a_tseed_relay', `${relay} is not a TSEED relay you can top up.`)
+    }
+    return new TseedApiClient({
+      baseUrl: kind.info.apiUrl,
+      fetch: deps.fetch,
+      sign: (t) => signer().signEvent(t),
+    })
+  }
+
+  const refresh = async (reason: string): Promise<BalanceRow[]> => {
+    if (deps.identity.signer() === null) return []
+    lastRefreshAt = deps.now()
+    const rows = await balances.refresh(reason)
+    const funded = new Map<string, bigint>()
+    for (const r of rows) if (r.ok) funded.set(r.relay, r.tseed)
+    const { released } = await releaseIfFunded(deps.outbox, funded, deps.now)
+    if (released.length > 0) deps.onReleased()
+    return rows
+  }
+
+  const checkMissing = async (): Promise<void> => {
+    const missing = [...(await missingFunds(deps.outbox))].map(([relay, tseed]) => ({
+      relay,
+      tseed,
+    }))
+    const key = missing.map((m) => `${m.relay}=${m.tseed}`).join(',')
+    if (key !== lastMissing && missing.length > 0) deps.onFundsMissing(missing)
+    lastMissing = key
+  }
+
+  return {
+    refresh,
+
+    /** After the publisher ran: new refusals for funds tell the user; balances follow the charges. */
+    async afterPublish(): Promise<void> {
+      await checkMissing()
+      if (deps.now() - lastRefreshAt >= AFTER_PUBLISH_MS) await refresh('publish')
+    },
+
+    async view(): Promise<WalletView> {
+      const pubkey = deps.identity.pubkey()
+      const rows = pubkey === null ? [] : await balances.cached(pubkey)
+      const summary = summarize(rows)
+      const totals = summary.live.relays > 0 ? summary.live : summary.test
+      const missing = await missingFunds(deps.outbox)
+      const [sealed, open] = await Promise.all([nwcSealed.get(), nwcOpen.get()])
+      return {
+        balances: rows.map(balanceView),
+        total:
+          totals.relays === 0
+            ? null
+            : {
+                tseed: totals.tseed.toString(),
+                tseedValueSat: totals.tseedValueSat.toString(),
+                valueComplete: totals.valueComplete,
+                testMode: summary.live.relays === 0,
+              },
+        missing: [...missing].map(([relay, tseed]) => ({ relay, tseed: tseed.toString() })),
+        topUp,
+        nwc: sealed === null ? 'none' : open === null ? 'locked' : 'ready',
+      }
+    },
+
+    /**
+     * A top-up quote computed by the shared AMM code from the relay's
+     * reserves: what an amount of sats buys, or what an amount of TSEED costs.
+     */
+    async quote(relay: string, entry: AmountEntry): Promise<QuoteView> {
+      const q = await liveQuote(await api(relay), 'sat_to_tseed', entry)
+      return {
+        amountSat: q.amountIn.toString(),
+        tseedOut: q.amountOut.toString(),
+        minOut: q.minOut.toString(),
+        feeSat: q.fee.toString(),
+        priceImpactBps: q.priceImpactBps.toString(),
+        testMode: q.testMode,
+      }
+    },
+
+    /** Creates the deposit invoice and watches it until the relay credits it. */
+    async startTopUp(relay: string, amountSat: bigint): Promise<TopUpView> {
+      const client = await api(relay)
+      const q = await liveQuote(
+        client,
+        'sat_to_tseed',
+        { unit: 'sat', amount: amountSat },
+        DEFAULT_SLIPPAGE_BPS,
+      )
+      const started = await startTopUp({ api: client, amountSat, minOut: q.minOut })
+      topUp = topUpView(relay, started, 'invoice', 'Pay this invoice with any Lightning wallet.')
+      const mine = topUp
+      void waitForDeposit(client, started.paymentHash, {
+        onProgress: (p) => {
+          if (topUp === mine && p.kind !== 'pending') topUp = { ...topUp, message: p.message }
+        },
+      })
+        .then(async (outcome) => {
+          if (topUp?.paymentHash !== started.paymentHash) return
+          topUp =
+            outcome.kind === 'credited'
+              ? {
+                  ...topUp,
+                  state: 'credited',
+                  message: 'Credited.',
+                  ...(outcome.tseed !== null ? { tseed: outcome.tseed.toString() } : {}),
+                }
+              : { ...topUp, state: outcome.kind, message: outcome.message }
+          await refresh('top-up')
+        })
+        .catch((e: unknown) => {
+          if (topUp?.paymentHash === started.paymentHash) {
+            topUp = { ...topUp, state: 'failed', message: (e as Error).message }
+          }
+        })
+      return topUp
+    },
+
+    /** Pays the current top-up's invoice with the user's NWC wallet. */
+    async payTopUpWithNwc(): Promise<TopUpView> {
+      const current = topUp
+      if (current === null) throw new WalletError('bad_input', 'There is no top-up to pay.')
+      const uri = await nwcOpen.get()
+      if (uri === null) throw new WalletError('wallet', 'Connect your NWC wallet first.')
+      const client = new NwcClient({
+        connection: parseWalletConnectUri(uri),
+        WebSocket: deps.WebSocket,
+      })
+      topUp = { ...current, state: 'paying', message: 'Your wallet is paying the invoice…' }
+      try {
+        await payWithNwc(current.invoice, client)
+      } catch (e) {
+        if (topUp.paymentHash === current.paymentHash && topUp.state === 'paying') {
+          topUp = { ...topUp, state: 'invoice', message: (e as Error).message }
+        }
+        throw e
+      } finally {
+        client.close()
+      }
+      return topUp
+    },
+
+    dismissTopUp(): void {
+      topUp = null
+    },
+
+    /** Stores the NWC connection string sealed with the key's password. */
+    async connectNwc(uri: string, password: string): Promise<void> {
+      parseWalletConnectUri(uri.trim())
+      // The key's own password, checked against the stored key.
+      await deps.identity.exportKey(password)
+      await nwcSealed.set(sealSecret(uri.trim(), password))
+      await nwcOpen.set(uri.trim())
+    },
+
+    async forgetNwc(): Promise<void> {
+      await Promise.all([nwcSealed.remove(), nwcOpen.remove()])
+    },
+
+    /** The key was unlocked with `password`: the sealed wallet opens with it. */
+    async unlocked(password: string): Promise<void> {
+      const sealed = await nwcSealed.get()
+      if (sealed === null) return
+      try {
+        await nwcOpen.set(openSecret(sealed, password))
+      } catch (e) {
+        deps.warn(
+          `tseed: the NWC wallet did not open with the key's password: ${(e as Error).message}`,
+        )
+      }
+    },
+
+    locked: (): Promise<void> => nwcOpen.remove(),
+  }
+}
+
+export type Wallet = ReturnType<typeof createWallet>
+
+function balanceView(r: BalanceRow): BalanceView {
+  if (!r.ok) return { relay: r.relay, ok: false, error: r.error, at: r.at }
+  return {
+    relay: r.relay,
+    ok: true,
+    tseed: r.tseed.toString(),
+    sat: r.sat.toString(),
+    tseedValueSat: r.tseedValueSat?.toString() ?? null,
+    testMode: r.testMode,
+    at: r.at,
+  }
+}
+
+function topUpView(
+  relay: string,
+  s: StartedTopUp,
+  state: TopUpView['state'],
+  message: string,
+): TopUpView {
+  return {
+    relay,
+    state,
+    invoice: s.invoice,
+    paymentHash: s.paymentHash,
+    amountSat: s.amountSat.toString(),
+    minOut: s.minOut.toString(),
+    expiresAt: s.expiresAt,
+    testMode: s.testMode,
+    message,
+  }
+}

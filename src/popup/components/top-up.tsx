@@ -1,0 +1,237 @@
+import { encode } from 'uqr'
+import type { QuoteView, WalletView } from '../../background/wallet/wallet'
+import { relayLabel } from '../format'
+import { submitFields } from './form'
+
+export interface TopUpProps {
+  wallet: WalletView
+  /** The TSEED relays the user can top up at. */
+  relays: string[]
+  relay: string
+  amountSat: string
+  quote: QuoteView | null
+  quoteError: string | null
+  onRelay: (relay: string) => void
+  onAmount: (amountSat: string) => void
+  onStart: () => void
+  onPayNwc: () => void
+  onConnectNwc: (uri: string, password: string) => Promise<boolean>
+  onCopy: (text: string) => void
+  onClose: () => void
+}
+
+/**
+ * Sats in, TSEED out: an amount, the live quote (the same AMM code the
+ * relay runs), then a Lightning invoice paid by the user's NWC wallet or by
+ * any wallet from the QR code, and progress until the relay credits it.
+ */
+export function TopUpScreen(p: TopUpProps) {
+  const t = p.wallet.topUp
+  return (
+    <section class="card" aria-labelledby="top-up-title" data-testid="top-up-screen">
+      <div class="section-head">
+        <h2 id="top-up-title">Top up</h2>
+        <button
+          type="button"
+          class="small secondary"
+          data-testid="close-top-up"
+          onClick={p.onClose}
+        >
+          Back
+        </button>
+      </div>
+      {t === null || t.state === 'expired' || t.state === 'failed' ? (
+        <AmountForm {...p} />
+      ) : (
+        <InvoiceView {...p} />
+      )}
+      {t !== null && (t.state === 'expired' || t.state === 'failed') ? (
+        <p class="error" data-testid="top-up-message">
+          {t.message}
+        </p>
+      ) : null}
+    </section>
+  )
+}
+
+function AmountForm(p: TopUpProps) {
+  const q = p.quote
+  return (
+    <form
+      class="stack"
+      onSubmit={(e) => {
+        e.preventDefault()
+        p.onStart()
+      }}
+    >
+      {p.relays.length > 1 ? (
+        <label class="inline-label">
+          Relay
+          <select
+            data-testid="top-up-relay"
+            value={p.relay}
+            onChange={(e) => {
+              p.onRelay(e.currentTarget.value)
+            }}
+          >
+            {p.relays.map((r) => (
+              <option key={r} value={r}>
+                {relayLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      <label class="inline-label">
+        Amount (sats)
+        <input
+          name="amountSat"
+          inputMode="numeric"
+          value={p.amountSat}
+          onInput={(e) => {
+            p.onAmount(e.currentTarget.value)
+          }}
+          data-testid="top-up-amount"
+        />
+      </label>
+      {q !== null ? (
+        <p data-testid="top-up-quote" data-tseed={q.tseedOut} data-min-out={q.minOut}>
+          You get about <strong>{q.tseedOut} TSEED</strong> (at least {q.minOut}, 1% slippage). Pool
+          fee {q.feeSat} sats; price impact {(Number(q.priceImpactBps) / 100).toFixed(2)}%.
+          {q.testMode ? ' TEST MODE: no real money moves.' : ''}
+        </p>
+      ) : p.quoteError !== null ? (
+        <p class="notice" data-testid="top-up-quote-error">
+          {p.quoteError}
+        </p>
+      ) : null}
+      <button type="submit" data-testid="create-invoice" disabled={q === null}>
+        Create invoice
+      </button>
+    </form>
+  )
+}
+
+function InvoiceView(p: TopUpProps) {
+  const t = p.wallet.topUp
+  if (t === null) return null
+  if (t.state === 'credited' || t.state === 'swap_failed') {
+    return (
+      <div data-testid="top-up-done" data-state={t.state}>
+        <p>
+          {t.state === 'credited'
+            ? `Done: ${t.tseed ?? ''} TSEED credited.`
+            : `The sats arrived, but the swap missed its minimum: ${t.message}`}
+        </p>
+        <button type="button" data-testid="top-up-finish" onClick={p.onClose}>
+          Back to the balance
+        </button>
+      </div>
+    )
+  }
+  return (
+    <div class="stack" data-testid="top-up-invoice" data-state={t.state}>
+      <p>
+        Pay <strong>{t.amountSat} sats</strong> for at least {t.minOut} TSEED.
+        {t.testMode ? ' TEST MODE: the relay credits it without a payment.' : ''}
+      </p>
+      <p class="muted" data-testid="top-up-progress" aria-live="polite">
+        {t.state === 'paying' ? 'Your wallet is paying…' : `Waiting for the payment… ${t.message}`}
+      </p>
+      {p.wallet.nwc === 'ready' ? (
+        <button
+          type="button"
+          data-testid="pay-nwc"
+          disabled={t.state === 'paying'}
+          onClick={p.onPayNwc}
+        >
+          Pay with my wallet (NWC)
+        </button>
+      ) : null}
+      <Qr text={t.invoice} />
+      <textarea
+        readOnly
+        rows={3}
+        class="invoice"
+        data-testid="invoice"
+        value={t.invoice}
+        aria-label="Lightning invoice"
+      />
+      <button
+        type="button"
+        class="secondary"
+        data-testid="copy-invoice"
+        onClick={() => {
+          p.onCopy(t.invoice)
+        }}
+      >
+        Copy invoice
+      </button>
+      {p.wallet.nwc === 'none' ? <ConnectNwc onConnect={p.onConnectNwc} /> : null}
+      {p.wallet.nwc === 'locked' ? (
+        <p class="muted">Unlock your key to pay with your NWC wallet.</p>
+      ) : null}
+    </div>
+  )
+}
+
+/** The invoice as a QR code, drawn as SVG squares: no HTML is injected. */
+function Qr(p: { text: string }) {
+  const { size, data } = encode(p.text.toUpperCase(), { ecc: 'L', border: 2 })
+  const cells: { x: number; y: number }[] = []
+  data.forEach((row, y) => {
+    row.forEach((dark, x) => {
+      if (dark) cells.push({ x, y })
+    })
+  })
+  return (
+    <svg
+      class="qr"
+      viewBox={`0 0 ${size} ${size}`}
+      role="img"
+      aria-label="QR code of the invoice"
+      data-testid="invoice-qr"
+    >
+      <rect width={size} height={size} fill="#fff" />
+      {cells.map((c) => (
+        <rect key={`${c.x}-${c.y}`} x={c.x} y={c.y} width={1} height={1} fill="#000" />
+      ))}
+    </svg>
+  )
+}
+
+function ConnectNwc(p: { onConnect: TopUpProps['onConnectNwc'] }) {
+  return (
+    <details class="replace" data-testid="nwc-connect">
+      <summary>Pay from your own wallet (NWC)</summary>
+      <form
+        class="stack"
+        onSubmit={submitFields(['uri', 'password'], (v) => p.onConnect(v.uri, v.password))}
+      >
+        <p class="muted">
+          Paste a Nostr Wallet Connect string from your wallet (Alby, Mutiny, …). It is stored
+          encrypted with your key's password.
+        </p>
+        <input
+          type="password"
+          name="uri"
+          autocomplete="off"
+          placeholder="nostr+walletconnect://…"
+          aria-label="Nostr Wallet Connect string"
+          data-testid="nwc-uri"
+        />
+        <input
+          type="password"
+          name="password"
+          autocomplete="current-password"
+          placeholder="Your key's password"
+          aria-label="Your key's password"
+          data-testid="nwc-password"
+        />
+        <button type="submit" class="secondary" data-testid="nwc-save">
+          Connect wallet
+        </button>
+      </form>
+    </details>
+  )
+}
