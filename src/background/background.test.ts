@@ -80,6 +80,10 @@ async function setup(
     notify: (n) => notifications.push(n),
     setBadge: (b) => badges.push(b.held),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    nip07: {
+      executeInTab: () => Promise.resolve(undefined),
+      candidateTabs: () => Promise.resolve([]),
+    },
   })
   await bg.start()
   const call = async <T>(type: string, params?: unknown): Promise<T> => {

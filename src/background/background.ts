@@ -19,6 +19,8 @@ import { loadSessionSalt } from './session-salt'
 import { createSettings } from './settings'
 import { AUTO_LOCK_ALARM, createAutoLock } from './signer/auto-lock'
 import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
+import { createSigningIdentity } from './signer/identity'
+import type { Nip07Deps } from './signer/nip07-signer'
 import type { StorageAreaLike } from './storage-item'
 import { createTseedRelayDirectory, fetchWithTimeout } from './tseed-relays'
 import { missingFunds } from './wallet/waiting-for-funds'
@@ -51,8 +53,10 @@ export interface BackgroundDeps {
   notify: (n: { title: string; message: string }) => void
   /** The toolbar badge: how many announces wait for the user's OK, else whether some wait for funds. */
   setBadge: (b: Badge) => void
-  /** For the NWC wallet connection; the browser's own WebSocket. */
+  /** For the NWC wallet and NIP-46 bunker connections; the browser's own WebSocket. */
   WebSocket: WebSocketImplementation
+  /** Runs code in a tab's MAIN world and lists http(s) tabs, for the user's NIP-07 signer. */
+  nip07: Pick<Nip07Deps, 'executeInTab' | 'candidateTabs'>
 }
 
 /** What the toolbar badge says. */
@@ -85,12 +89,18 @@ export interface Background {
 export function createBackground(deps: BackgroundDeps): Background {
   const activity = createActivityLog()
   const settings = createSettings(deps.localArea)
-  const identity = createEncryptedKeyIdentity({
+  const localKey = createEncryptedKeyIdentity({
     localArea: deps.localArea,
     sessionArea: deps.sessionArea,
   })
+  const identity = createSigningIdentity({
+    local: localKey,
+    area: deps.localArea,
+    nip07: deps.nip07,
+    bunker: { WebSocket: deps.WebSocket },
+  })
   const autoLock = createAutoLock({
-    identity,
+    identity: localKey,
     localArea: deps.localArea,
     sessionArea: deps.sessionArea,
     now: deps.now,

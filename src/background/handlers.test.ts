@@ -9,6 +9,7 @@ import { createRelayPool, type RelayLink } from './relay-pool'
 import { createSettings } from './settings'
 import { createAutoLock } from './signer/auto-lock'
 import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
+import { createSigningIdentity } from './signer/identity'
 import { createMemoryStorageArea } from './storage-item'
 import { createRelayLimits } from './relay-limits'
 import { createTseedRelayDirectory } from './tseed-relays'
@@ -56,7 +57,17 @@ async function setup() {
   const session = createMemoryStorageArea()
   const local = createMemoryStorageArea()
   // A cheap scrypt keeps the test fast; the real cost is tested in encrypted-key-identity.test.ts.
-  const identity = createEncryptedKeyIdentity({ localArea: local, sessionArea: session, logN: 4 })
+  const localKey = createEncryptedKeyIdentity({ localArea: local, sessionArea: session, logN: 4 })
+  const identity = createSigningIdentity({
+    local: localKey,
+    area: local,
+    // No tab and no bunker in these tests; signing-identity.test.ts covers both.
+    nip07: {
+      executeInTab: () => Promise.resolve(undefined),
+      candidateTabs: () => Promise.resolve([]),
+    },
+    bunker: {},
+  })
   const settings = createSettings(local)
   // No relay answers HTTP here: limits come back as per-relay errors.
   const noHttp = (): Promise<Response> => Promise.reject(new Error('no http here'))
@@ -70,7 +81,7 @@ async function setup() {
     scheduler,
     activity: createActivityLog(),
     autoLock: createAutoLock({
-      identity,
+      identity: localKey,
       localArea: local,
       sessionArea: session,
       now: () => 0,

@@ -11,13 +11,13 @@ import type { Wallet } from './wallet/wallet'
 import type { RelayPool } from './relay-pool'
 import type { Settings } from './settings'
 import type { AutoLock } from './signer/auto-lock'
-import type { Identity } from './signer/encrypted-key-identity'
+import type { SigningIdentity } from './signer/identity'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
 
 export interface HandlerDeps {
   /** Resolves once the key and database are loaded after a worker start. */
   ready: Promise<unknown>
-  identity: Identity
+  identity: SigningIdentity
   settings: Settings
   outbox: Outbox
   pool: RelayPool
@@ -125,6 +125,7 @@ export function createHandlers(d: HandlerDeps) {
         pubkey: d.identity.pubkey(),
         npub: d.identity.npub(),
         keyState: d.identity.state(),
+        signerKind: d.identity.kind(),
         autoLockMinutes,
         relays,
         recent,
@@ -165,6 +166,23 @@ export function createHandlers(d: HandlerDeps) {
     async payTopUpWithNwc() {
       await d.ready
       return d.wallet.payTopUpWithNwc()
+    },
+
+    async planCashOut(params: { relay: string; tseed: string }) {
+      await d.ready
+      return d.wallet.planCashOut(stringParam(params, 'relay'), wholeParam(params, 'tseed'))
+    },
+
+    /** `destination`: a BOLT11 invoice for the planned amount, or a Lightning address. */
+    async cashOut(params: { relay: string; tseed: string; destination: string }) {
+      await d.ready
+      const result = await d.wallet.cashOut(
+        stringParam(params, 'relay'),
+        wholeParam(params, 'tseed'),
+        stringParam(params, 'destination'),
+      )
+      void d.wallet.refresh('cash-out')
+      return result
     },
 
     dismissTopUp(): Promise<null> {
@@ -266,6 +284,28 @@ export function createHandlers(d: HandlerDeps) {
       await d.identity.unlock(password)
       await d.wallet.unlocked(password)
       return afterUnlock()
+    },
+
+    /** Signs with the user's NIP-07 signer extension, found in an open http(s) tab. */
+    async useNip07(): Promise<KeyInfo> {
+      await d.ready
+      await d.identity.useNip07()
+      return afterUnlock()
+    },
+
+    /** Signs with the user's NIP-46 bunker. */
+    async useBunker(params: { uri: string }): Promise<KeyInfo> {
+      await d.ready
+      await d.identity.useBunker(stringParam(params, 'uri'))
+      return afterUnlock()
+    },
+
+    /** Back from an outside signer to the key stored in the extension. */
+    async useLocalKey(): Promise<{ keyState: string }> {
+      await d.ready
+      await d.identity.useLocal()
+      void d.scheduler.request()
+      return { keyState: d.identity.state() }
     },
 
     /** The one-step migration of a key from an older version, kept only for the session. */

@@ -57,6 +57,27 @@ const background = createBackground({
     })
   },
   WebSocket: globalThis.WebSocket,
+  nip07: {
+    executeInTab: async (tabId, func, args) => {
+      const [first] = await browser.scripting.executeScript({
+        target: { tabId },
+        world: 'MAIN',
+        func,
+        args,
+      })
+      return first?.result
+    },
+    // The tab the user is looking at first: its signer is the one that may prompt them.
+    candidateTabs: async () => {
+      const tabs = await browser.tabs.query({ url: ['http://*/*', 'https://*/*'] })
+      return tabs
+        .sort(
+          (a, b) =>
+            Number(b.active) - Number(a.active) || (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0),
+        )
+        .flatMap((t) => (t.id === undefined ? [] : [t.id]))
+    },
+  },
 })
 
 // Every listener is added in the first turn of the script: a stopped service

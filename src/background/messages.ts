@@ -6,7 +6,7 @@
 import type { ActivityEntry } from './activity-log'
 import type { CostEstimate, DropReason, HoldReason } from './consent/hold'
 import type { RelayLimitsView } from './relay-limits'
-import type { KeyState } from './signer/encrypted-key-identity'
+import type { IdentityState, SignerKind } from './signer/identity'
 import type { WalletView } from './wallet/wallet'
 import type { RelayResult } from './relay-result'
 import type { RelayConnState } from './relay-pool'
@@ -74,7 +74,8 @@ export interface SpendingView {
 export interface StateView {
   pubkey: string | null
   npub: string | null
-  keyState: KeyState
+  keyState: IdentityState
+  signerKind: SignerKind
   /** 0: the key locks only when the browser closes. */
   autoLockMinutes: number
   relays: RelayView[]

@@ -24,6 +24,7 @@ const entry: OutboxEntry = {
 
 const NO_CONSENT = {
   keyState: 'none' as const,
+  signerKind: 'local' as const,
   autoLockMinutes: 0,
   held: [],
   allowedOrigins: new Set<string>(),

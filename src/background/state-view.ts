@@ -9,7 +9,7 @@ import type {
 } from './messages'
 import type { OutboxEntry } from './outbox'
 import type { RelayLimitsView } from './relay-limits'
-import type { KeyState } from './signer/encrypted-key-identity'
+import { canSign, type IdentityState, type SignerKind } from './signer/identity'
 import type { WalletView } from './wallet/wallet'
 
 export const RECENT_ANNOUNCES = 50
@@ -17,7 +17,8 @@ export const RECENT_ANNOUNCES = 50
 export interface StateInputs {
   pubkey: string | null
   npub: string | null
-  keyState: KeyState
+  keyState: IdentityState
+  signerKind: SignerKind
   autoLockMinutes: number
   relays: RelayView[]
   recent: OutboxEntry[]
@@ -39,11 +40,12 @@ export function buildStateView(i: StateInputs): StateView {
     pubkey: i.pubkey,
     npub: i.npub,
     keyState: i.keyState,
+    signerKind: i.signerKind,
     autoLockMinutes: i.autoLockMinutes,
     relays: i.relays,
     announces: i.recent.map((e) => announceView(e, configured)),
     pendingCount: i.pendingCount,
-    waitingForKey: i.keyState !== 'unlocked' && i.keyState !== 'unprotected' && i.pendingCount > 0,
+    waitingForKey: !canSign(i.keyState) && i.pendingCount > 0,
     activity: i.activity,
     held: i.held.flatMap((e) => heldView(e, i.allowedOrigins)),
     sites: i.sites,

@@ -19,6 +19,9 @@ export interface Actions {
   exportKey: (password: string) => Promise<boolean>
   setAutoLock: (minutes: number) => Promise<boolean>
   refreshBalance: () => Promise<boolean>
+  useNip07: () => Promise<boolean>
+  useBunker: (uri: string) => Promise<boolean>
+  useLocalKey: () => Promise<boolean>
   startTopUp: (relay: string, amountSat: string) => Promise<boolean>
   payTopUpWithNwc: () => Promise<boolean>
   dismissTopUp: () => Promise<boolean>
@@ -83,6 +86,9 @@ export function createActions(send: Send, ui: ActionUi): Actions {
       }),
     setAutoLock: (minutes) => run(() => send('setAutoLock', { minutes })),
     refreshBalance: () => run(() => send('refreshBalance')),
+    useNip07: () => run(() => send('useNip07')),
+    useBunker: (uri) => run(() => send('useBunker', { uri })),
+    useLocalKey: () => run(() => send('useLocalKey')),
     startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
     payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),
     dismissTopUp: () => run(() => send('dismissTopUp')),

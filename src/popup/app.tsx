@@ -2,9 +2,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import type { StateView } from '../background/messages'
 import { createActions } from './actions'
 import type { Send } from './client'
-import type { QuoteView } from '../background/wallet/wallet'
+import type { CashOutPlanView, CashOutView, QuoteView } from '../background/wallet/wallet'
 import { AnnouncesSection } from './components/announces'
 import { BalanceCard } from './components/balance'
+import { CashOutScreen } from './components/cash-out'
 import { ConsentPrompt } from './components/consent-prompt'
 import { IdentitySection } from './components/identity'
 import { ActivitySection, ErrorBanner, HostPermissionNotice, Welcome } from './components/notices'
@@ -13,6 +14,7 @@ import { RelaysSection } from './components/relays'
 import { SitesSection } from './components/sites'
 import { TopUpScreen } from './components/top-up'
 import type { HostPermission } from './host-permission'
+import { canSign } from '../background/signer/identity'
 
 export const POLL_MS = 1_000
 
@@ -44,7 +46,13 @@ export function App(p: AppProps) {
     [p.send],
   )
   const [exported, setExported] = useState<{ nsec: string; ncryptsec: string } | null>(null)
-  const [screen, setScreen] = useState<'main' | 'top-up'>('main')
+  const [screen, setScreen] = useState<'main' | 'top-up' | 'cash-out'>('main')
+  const [cashTseed, setCashTseed] = useState('')
+  const [destination, setDestination] = useState('')
+  const [plan, setPlan] = useState<CashOutPlanView | null>(null)
+  const [planError, setPlanError] = useState<string | null>(null)
+  const [cashResult, setCashResult] = useState<CashOutView | null>(null)
+  const [cashBusy, setCashBusy] = useState(false)
   const [topUpRelay, setTopUpRelay] = useState('')
   const [amountSat, setAmountSat] = useState('')
   const [quote, setQuote] = useState<QuoteView | null>(null)
@@ -90,6 +98,54 @@ export function App(p: AppProps) {
     }
   }, [p.send, screen, topUpRelay, amountSat])
 
+  // The cash-out plan follows the amount typed, like the top-up quote.
+  useEffect(() => {
+    if (screen !== 'cash-out' || topUpRelay === '' || !/^[0-9]{1,15}$/.test(cashTseed)) {
+      setPlan(null)
+      return
+    }
+    const timer = setTimeout(() => {
+      p.send('planCashOut', { relay: topUpRelay, tseed: cashTseed }).then(
+        (next) => {
+          setPlan(next)
+          setPlanError(null)
+        },
+        (e: unknown) => {
+          setPlan(null)
+          setPlanError((e as Error).message)
+        },
+      )
+    }, 250)
+    return () => {
+      clearTimeout(timer)
+    }
+  }, [p.send, screen, topUpRelay, cashTseed])
+
+  const openCashOut = (): void => {
+    setTopUpRelay(tseedRelays[0] ?? '')
+    setCashTseed(state?.wallet.total?.tseed ?? '')
+    setDestination('')
+    setCashResult(null)
+    setScreen('cash-out')
+  }
+
+  const confirmCashOut = (): void => {
+    setCashBusy(true)
+    p.send('cashOut', { relay: topUpRelay, tseed: cashTseed, destination })
+      .then(
+        (r) => {
+          setCashResult(r)
+          setError(null)
+        },
+        (e: unknown) => {
+          setError((e as Error).message)
+        },
+      )
+      .finally(() => {
+        setCashBusy(false)
+      })
+  }
+
   const tseedRelays = (state?.wallet.balances ?? []).filter((b) => b.ok).map((b) => b.relay)
 
   /** Opens the top-up screen, pre-filled with what `needTseed` costs when a relay is short of funds. */
@@ -133,7 +189,7 @@ export function App(p: AppProps) {
   }
 
   // A locked key is known but cannot sign: announces wait for it like for no key.
-  const hasKey = state?.keyState === 'unlocked' || state?.keyState === 'unprotected'
+  const hasKey = state !== null && canSign(state.keyState)
   return (
     <main class={`app app-${p.view}`}>
       <header class="app-head">
@@ -168,9 +224,29 @@ export function App(p: AppProps) {
               onCopy={(text) => void navigator.clipboard.writeText(text)}
               onClose={closeTopUp}
             />
+          ) : screen === 'cash-out' ? (
+            <CashOutScreen
+              relays={tseedRelays}
+              relay={topUpRelay}
+              tseed={cashTseed}
+              destination={destination}
+              plan={plan}
+              planError={planError}
+              result={cashResult}
+              busy={cashBusy}
+              onRelay={setTopUpRelay}
+              onTseed={setCashTseed}
+              onDestination={setDestination}
+              onConfirm={confirmCashOut}
+              onClose={() => {
+                setScreen('main')
+                void actions.refreshBalance()
+              }}
+            />
           ) : hasKey ? (
             <BalanceCard
               wallet={state.wallet}
+              onCashOut={openCashOut}
               onTopUp={openTopUp}
               onRefresh={() => void actions.refreshBalance()}
             />
@@ -187,6 +263,10 @@ export function App(p: AppProps) {
             onProtect={actions.protectKey}
             onExport={actions.exportKey}
             onAutoLock={(minutes) => void actions.setAutoLock(minutes)}
+            signerKind={state.signerKind}
+            onUseNip07={() => void actions.useNip07()}
+            onUseBunker={actions.useBunker}
+            onUseLocal={() => void actions.useLocalKey()}
           />
           <RelaysSection
             relays={state.relays}

@@ -11,13 +11,14 @@ import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, importKey, useOnlyRelay } from './support/popup-actions'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { assertAuditZero } from './support/relay-audit'
+import { foreignInvoice } from '../support/tseed-relay'
 
 type ChromeApis = {
   action: { getBadgeText(details: object): Promise<string> }
   notifications: { getAll(): Promise<Record<string, boolean>> }
 }
 
-test('a refusal for funds prompts a top-up; after it the waiting announce is published and the balance matches the relay', async () => {
+test('a refusal for funds prompts a top-up; the waiting announce is then published, the balance matches the relay, and a cash-out pays an invoice', async () => {
   const relay = await startRelayProcess()
   const site = await startTrackerSite()
   const browser = await launchChromiumWithExtension()
@@ -79,6 +80,30 @@ test('a refusal for funds prompts a top-up; after it the waiting announce is pub
     )
     await expect.poll(badge).toBe('')
     await popup.screenshot({ path: 'test-results/balance-chromium.png' })
+
+    // A larger top-up by the amount typed, then a cash-out to an invoice.
+    await popup.locator(byId('top-up')).click()
+    await popup.locator(byId('top-up-amount')).fill('1000')
+    await expect(popup.locator(byId('top-up-quote'))).toContainText('You get about')
+    await popup.locator(byId('create-invoice')).click()
+    await expect(popup.locator(byId('top-up-done'))).toHaveAttribute('data-state', 'credited')
+    await popup.locator(byId('top-up-finish')).click()
+    await popup.locator(byId('cash-out')).click()
+    await popup.locator(byId('cash-out-amount')).fill('1000')
+    const plan = popup.locator(byId('cash-out-plan'))
+    await expect(plan).toBeVisible()
+    const arrives = BigInt((await plan.getAttribute('data-arrives'))!)
+    expect(arrives).toBeGreaterThan(0n)
+    await popup.locator(byId('cash-out-destination')).fill(foreignInvoice(arrives).invoice)
+    await popup.screenshot({ path: 'test-results/cash-out-chromium.png' })
+    await popup.locator(byId('confirm-cash-out')).click()
+    await expect(popup.locator(byId('cash-out-done'))).toHaveAttribute('data-state', 'completed')
+    await popup.locator(byId('cash-out-finish')).click()
+    const after = await tseedBalance(relay.url, sk)
+    await expect(popup.locator(byId('balance-tseed'))).toHaveAttribute(
+      'data-tseed',
+      after.toString(),
+    )
   } finally {
     await browser.close()
     await site.close()

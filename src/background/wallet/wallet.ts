@@ -2,10 +2,12 @@ import { TseedApiClient, type FetchLike } from '../../balance/api-client'
 import { parseWalletConnectUri } from '../../nostr/nip47'
 import { NwcClient, type WebSocketImplementation } from '../../nostr/nwc-client'
 import type { Outbox } from '../outbox'
-import type { Identity } from '../signer/encrypted-key-identity'
+import type { SigningIdentity } from '../signer/identity'
 import { createStorageItem, type StorageAreaLike } from '../storage-item'
 import type { TseedRelayDirectory } from '../tseed-relays'
 import { createBalanceService, summarize, type BalanceRow } from './balance-service'
+import { executeCashOut, planCashOut, type CashOutPlan } from './cash-out'
+import { invoiceForAddress } from './lnurl-pay'
 import { DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
 import { openSecret, sealSecret } from './sealed-secret'
 import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
@@ -68,6 +70,29 @@ export interface QuoteView {
   testMode: boolean
 }
 
+/** A cash-out before the user confirms it: every fee, and what arrives. Decimal strings. */
+export interface CashOutPlanView {
+  relay: string
+  tseedIn: string
+  poolFeeTseed: string
+  priceImpactBps: string
+  satOut: string
+  minSatOut: string
+  feeReserveSat: string
+  /** The invoice amount: what reaches the user's wallet. */
+  arrivesSat: string
+  testMode: boolean
+}
+
+export interface CashOutView {
+  relay: string
+  tseedIn: string
+  satOut: string
+  invoiceSat: string
+  state: 'pending' | 'completed' | 'failed'
+  feePaidSat: string | null
+}
+
 export interface WalletDeps {
   localArea: StorageAreaLike
   sessionArea: StorageAreaLike
@@ -75,7 +100,7 @@ export interface WalletDeps {
   fetch: FetchLike
   WebSocket: WebSocketImplementation
   relays: () => Promise<string[]>
-  identity: Identity
+  identity: Pick<SigningIdentity, 'signer' | 'pubkey' | 'exportKey'>
   outbox: Outbox
   now: () => number
   /** Waiting announces were released: get them published. */
@@ -267,6 +292,37 @@ export function createWallet(deps: WalletDeps) {
       topUp = null
     },
 
+    /** What cashing out `tseed` gives now, fees listed, before anything moves. */
+    async planCashOut(relay: string, tseed: bigint): Promise<CashOutPlanView> {
+      return planView(relay, await planCashOut({ api: await api(relay), tseed }))
+    },
+
+    /**
+     * Swaps `tseed` to sats and withdraws them to `destination`: a BOLT11
+     * invoice for exactly the planned amount, or a Lightning address.
+     */
+    async cashOut(relay: string, tseed: bigint, destination: string): Promise<CashOutView> {
+      const client = await api(relay)
+      const plan = await planCashOut({ api: client, tseed })
+      const target = destination.trim()
+      const result = await executeCashOut({
+        api: client,
+        plan,
+        invoiceFor: async (amountSat) =>
+          target.includes('@')
+            ? (await invoiceForAddress(target, amountSat, { fetch: deps.fetch })).invoice
+            : target,
+      })
+      return {
+        relay,
+        tseedIn: plan.tseedIn.toString(),
+        satOut: result.swap.amountOut.toString(),
+        invoiceSat: result.invoiceSat.toString(),
+        state: result.withdrawal.state,
+        feePaidSat: result.withdrawal.feePaidSat?.toString() ?? null,
+      }
+    },
+
     /** Stores the NWC connection string sealed with the key's password. */
     async connectNwc(uri: string, password: string): Promise<void> {
       parseWalletConnectUri(uri.trim())
@@ -309,6 +365,20 @@ function balanceView(r: BalanceRow): BalanceView {
     tseedValueSat: r.tseedValueSat?.toString() ?? null,
     testMode: r.testMode,
     at: r.at,
+  }
+}
+
+function planView(relay: string, p: CashOutPlan): CashOutPlanView {
+  return {
+    relay,
+    tseedIn: p.tseedIn.toString(),
+    poolFeeTseed: p.poolFeeTseed.toString(),
+    priceImpactBps: p.priceImpactBps.toString(),
+    satOut: p.satOut.toString(),
+    minSatOut: p.minSatOut.toString(),
+    feeReserveSat: p.feeReserveSat.toString(),
+    arrivesSat: p.arrivesSat.toString(),
+    testMode: p.testMode,
   }
 }
 

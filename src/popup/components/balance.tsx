@@ -4,6 +4,7 @@ import { relayLabel } from '../format'
 export interface BalanceProps {
   wallet: WalletView
   onTopUp: (needTseed: string | null) => void
+  onCashOut: () => void
   onRefresh: () => void
 }
 
@@ -86,6 +87,11 @@ export function BalanceCard(p: BalanceProps) {
           >
             Top up
           </button>
+          {w.total !== null && w.total.tseed !== '0' ? (
+            <button type="button" class="secondary" data-testid="cash-out" onClick={p.onCashOut}>
+              Cash out
+            </button>
+          ) : null}
         </div>
       )}
     </section>

@@ -16,6 +16,10 @@ const base: IdentityProps = {
   onProtect: (...a) => (calls.push(['protect', ...a]), Promise.resolve(true)),
   onExport: (...a) => (calls.push(['export', ...a]), Promise.resolve(true)),
   onAutoLock: (m) => calls.push(['autoLock', m]),
+  signerKind: 'local',
+  onUseNip07: () => calls.push(['nip07']),
+  onUseBunker: (...a) => (calls.push(['bunker', ...a]), Promise.resolve(true)),
+  onUseLocal: () => calls.push(['local']),
 }
 
 /** The form that contains the element with this test id. */
@@ -99,5 +103,21 @@ describe('IdentitySection', () => {
     submitMany(formOf(tree, 'protect-key').props.onSubmit, { password: 'p1', confirm: 'p1' })
     await flush()
     expect(calls).toEqual([['protect', 'p1', 'p1']])
+  })
+
+  it('offers an outside signer, and says what signing with it means', async () => {
+    calls.length = 0
+    const none = expand(<IdentitySection {...base} />)
+    ;(one(none, 'use-nip07').props.onClick as () => void)()
+    submitMany(formOf(none, 'connect-bunker').props.onSubmit, { uri: 'bunker://abc' })
+    await flush()
+    const external = expand(
+      <IdentitySection {...base} keyState="external" signerKind="nip07" npub="npub1abc" />,
+    )
+    expect(text(one(external, 'external-signer'))).toContain('NIP-07')
+    expect(text(one(external, 'external-signer'))).toContain('Announces are public')
+    ;(one(external, 'use-local-key').props.onClick as () => void)()
+    expect(byTestId(external, 'lock-key')).toHaveLength(0)
+    expect(calls).toEqual([['nip07'], ['bunker', 'bunker://abc'], ['local']])
   })
 })

@@ -1,8 +1,8 @@
-import type { KeyState } from '../../background/signer/encrypted-key-identity'
+import type { IdentityState } from '../../background/signer/identity'
 import { submitFields } from './form'
 
 export interface IdentityProps {
-  keyState: KeyState
+  keyState: IdentityState
   npub: string | null
   autoLockMinutes: number
   /** The key as the user exported it, shown until the popup closes. */
@@ -14,6 +14,11 @@ export interface IdentityProps {
   onProtect: (password: string, confirm: string) => Promise<boolean>
   onExport: (password: string) => Promise<boolean>
   onAutoLock: (minutes: number) => void
+  /** Which outside signer holds the key, when `keyState` is `external`. */
+  signerKind: 'local' | 'nip07' | 'nip46'
+  onUseNip07: () => void
+  onUseBunker: (uri: string) => Promise<boolean>
+  onUseLocal: () => void
 }
 
 export const AUTO_LOCK_CHOICES: readonly { minutes: number; label: string }[] = [
@@ -47,6 +52,27 @@ export function IdentitySection(p: IdentityProps) {
           seeding: announces say publicly which torrents it is in.
         </p>
       )}
+      {p.keyState === 'external' ? (
+        <>
+          <p class="notice" data-testid="external-signer">
+            {p.signerKind === 'nip07'
+              ? 'Signed by your Nostr signer extension (NIP-07) in an open web tab; announces wait while no tab with it is open.'
+              : 'Signed by your remote signer (NIP-46 bunker).'}{' '}
+            Announces are public: if this is your social identity, everyone can see which torrents
+            it is in.
+          </p>
+          <div class="row">
+            <button
+              type="button"
+              class="secondary"
+              data-testid="use-local-key"
+              onClick={p.onUseLocal}
+            >
+              Use a key stored here instead
+            </button>
+          </div>
+        </>
+      ) : null}
       {p.keyState === 'locked' ? <UnlockForm onUnlock={p.onUnlock} /> : null}
       {p.keyState === 'unprotected' ? <ProtectForm onProtect={p.onProtect} /> : null}
       {p.keyState === 'unlocked' ? (
@@ -82,11 +108,11 @@ export function IdentitySection(p: IdentityProps) {
         </>
       ) : null}
       {p.keyState === 'none' ? (
-        <NewKeyForms onGenerate={p.onGenerate} onImport={p.onImport} />
+        <NewKeyForms {...p} />
       ) : (
         <details class="replace" data-testid="replace-key">
           <summary>Use another key</summary>
-          <NewKeyForms onGenerate={p.onGenerate} onImport={p.onImport} />
+          <NewKeyForms {...p} />
         </details>
       )}
     </section>
@@ -106,9 +132,31 @@ function PasswordInput(p: { name: string; label: string; testId: string; placeho
   )
 }
 
-function NewKeyForms(p: Pick<IdentityProps, 'onGenerate' | 'onImport'>) {
+function NewKeyForms(p: IdentityProps) {
   return (
     <>
+      <p class="muted">
+        A dedicated seeding key keeps your torrents apart from your social identity. Or sign with a
+        signer you already use:
+      </p>
+      <div class="row">
+        <button type="button" class="secondary" data-testid="use-nip07" onClick={p.onUseNip07}>
+          Use my signer extension (NIP-07)
+        </button>
+      </div>
+      <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
+        <input
+          type="password"
+          name="uri"
+          autocomplete="off"
+          placeholder="bunker://…"
+          aria-label="Remote signer address (NIP-46 bunker URI)"
+          data-testid="bunker-uri"
+        />
+        <button type="submit" class="secondary" data-testid="connect-bunker">
+          Connect bunker
+        </button>
+      </form>
       <form
         class="stack"
         onSubmit={submitFields(['password', 'confirm'], (v) => p.onGenerate(v.password, v.confirm))}

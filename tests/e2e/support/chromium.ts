@@ -14,10 +14,27 @@ export interface ExtensionBrowser {
   close(): Promise<void>
 }
 
+export interface ExtensionsBrowser extends ExtensionBrowser {
+  /** The service workers of the extra extensions, in the order given. */
+  extraWorkers: Worker[]
+}
+
 /** Debian's Chromium, headless, with the built extension loaded unpacked. */
 export async function launchChromiumWithExtension(): Promise<ExtensionBrowser> {
-  const { context, worker, extensionId } = await launchExtensionContext({
+  return launchChromiumWithExtensions([])
+}
+
+/**
+ * Like {@link launchChromiumWithExtension}, with more unpacked extensions
+ * (test fixtures) loaded next to TSEED. `worker` and `extensionId` stay
+ * TSEED's, found by its service worker's URL.
+ */
+export async function launchChromiumWithExtensions(
+  extraExtensionDirs: string[],
+): Promise<ExtensionsBrowser> {
+  const { context, worker, extensionId, extraWorkers } = await launchExtensionContext({
     extensionDir: CHROME_DIST,
+    extraExtensionDirs,
     profileDir: mkdtempSync(join(tmpdir(), 'tseed-chromium-')),
     headless: true,
     extraArgs: ['--no-sandbox', '--disable-gpu', '--disable-quic'],
@@ -26,6 +43,7 @@ export async function launchChromiumWithExtension(): Promise<ExtensionBrowser> {
     context,
     worker,
     extensionId,
+    extraWorkers,
     popupUrl: `chrome-extension://${extensionId}/src/popup/index.html`,
     close: () => context.close(),
   }

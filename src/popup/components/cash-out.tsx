@@ -1,0 +1,142 @@
+import type { CashOutPlanView, CashOutView } from '../../background/wallet/wallet'
+import { relayLabel } from '../format'
+
+export interface CashOutProps {
+  relays: string[]
+  relay: string
+  tseed: string
+  destination: string
+  plan: CashOutPlanView | null
+  planError: string | null
+  result: CashOutView | null
+  busy: boolean
+  onRelay: (relay: string) => void
+  onTseed: (tseed: string) => void
+  onDestination: (text: string) => void
+  onConfirm: () => void
+  onClose: () => void
+}
+
+/**
+ * TSEED back to sats over Lightning: one confirmation screen listing every
+ * fee and what arrives, then the withdrawal's status.
+ */
+export function CashOutScreen(p: CashOutProps) {
+  const plan = p.plan
+  return (
+    <section class="card" aria-labelledby="cash-out-title" data-testid="cash-out-screen">
+      <div class="section-head">
+        <h2 id="cash-out-title">Cash out</h2>
+        <button
+          type="button"
+          class="small secondary"
+          data-testid="close-cash-out"
+          onClick={p.onClose}
+        >
+          Back
+        </button>
+      </div>
+      {p.result !== null ? (
+        <div data-testid="cash-out-done" data-state={p.result.state}>
+          <p>
+            {p.result.state === 'completed'
+              ? `Paid: ${p.result.invoiceSat} sats sent to your wallet${p.result.feePaidSat !== null ? ` (routing fee ${p.result.feePaidSat} sats)` : ''}.`
+              : p.result.state === 'pending'
+                ? `Your ${p.result.satOut} sats are on their way; the relay is confirming the payment.`
+                : 'The payment failed; the sats stay on your relay balance.'}
+          </p>
+          <button type="button" data-testid="cash-out-finish" onClick={p.onClose}>
+            Back to the balance
+          </button>
+        </div>
+      ) : (
+        <form
+          class="stack"
+          onSubmit={(e) => {
+            e.preventDefault()
+            p.onConfirm()
+          }}
+        >
+          {p.relays.length > 1 ? (
+            <label class="inline-label">
+              Relay
+              <select
+                value={p.relay}
+                data-testid="cash-out-relay"
+                onChange={(e) => {
+                  p.onRelay(e.currentTarget.value)
+                }}
+              >
+                {p.relays.map((r) => (
+                  <option key={r} value={r}>
+                    {relayLabel(r)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          <label class="inline-label">
+            Amount (TSEED)
+            <input
+              inputMode="numeric"
+              value={p.tseed}
+              data-testid="cash-out-amount"
+              onInput={(e) => {
+                p.onTseed(e.currentTarget.value)
+              }}
+            />
+          </label>
+          {plan !== null ? (
+            <dl class="facts" data-testid="cash-out-plan" data-arrives={plan.arrivesSat}>
+              <dt>You swap</dt>
+              <dd>{plan.tseedIn} TSEED</dd>
+              <dt>Pool fee</dt>
+              <dd>
+                {plan.poolFeeTseed} TSEED (0.3%); price impact{' '}
+                {(Number(plan.priceImpactBps) / 100).toFixed(2)}%
+              </dd>
+              <dt>Swap gives</dt>
+              <dd>
+                {plan.satOut} sats (at least {plan.minSatOut})
+              </dd>
+              <dt>Fee reserve</dt>
+              <dd>
+                {plan.feeReserveSat} sats for routing; what is not used stays on your relay balance
+              </dd>
+              <dt>Arrives</dt>
+              <dd>
+                <strong data-testid="cash-out-arrives">{plan.arrivesSat} sats</strong>
+              </dd>
+            </dl>
+          ) : p.planError !== null ? (
+            <p class="notice" data-testid="cash-out-plan-error">
+              {p.planError}
+            </p>
+          ) : null}
+          <input
+            type="text"
+            value={p.destination}
+            placeholder={
+              plan === null
+                ? 'lnbc… invoice or name@domain'
+                : `invoice for ${plan.arrivesSat} sats, or name@domain`
+            }
+            aria-label="Where to send the sats: a Lightning invoice or a Lightning address"
+            data-testid="cash-out-destination"
+            onInput={(e) => {
+              p.onDestination(e.currentTarget.value)
+            }}
+          />
+          {plan?.testMode === true ? <p class="muted">TEST MODE: no real money moves.</p> : null}
+          <button
+            type="submit"
+            data-testid="confirm-cash-out"
+            disabled={plan === null || p.destination.trim() === '' || p.busy}
+          >
+            {p.busy ? 'Cashing out…' : 'Confirm cash-out'}
+          </button>
+        </form>
+      )}
+    </section>
+  )
+}
