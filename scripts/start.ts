@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   await popup.locator('[data-testid="import-key"]').click()
   await popup.locator('[data-testid="npub"]', { hasText: npub }).waitFor()
   const tseed = await topUp(relay.url, demoKey, 1_000n)
-  console.info(`  demo key ${npub} imported (password: ${DEMO_PASSWORD}); topped up with 1,000 test sats = ${tseed} TSEED`)
+  console.info(
+    `  demo key ${npub} imported (password: ${DEMO_PASSWORD}); topped up with 1,000 test sats = ${tseed} TSEED`,
+  )
   const page = await context.newPage()
   await page.goto(`${site.origin}/?demo`)
   // A page's announce is a request, not consent: the popup asks, and the demo answers the

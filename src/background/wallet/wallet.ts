@@ -156,14 +156,19 @@ export function createWallet(deps: WalletDeps) {
     })
   }
 
+  /** Reads the balances and releases what they now cover. Never rejects: callers fire and forget. */
   const refresh = async (reason: string): Promise<BalanceRow[]> => {
     if (deps.identity.signer() === null) return []
     lastRefreshAt = deps.now()
     const rows = await balances.refresh(reason)
     const funded = new Map<string, bigint>()
     for (const r of rows) if (r.ok) funded.set(r.relay, r.tseed)
-    const { released } = await releaseIfFunded(deps.outbox, funded, deps.now)
-    if (released.length > 0) deps.onReleased()
+    try {
+      const { released } = await releaseIfFunded(deps.outbox, funded, deps.now)
+      if (released.length > 0) deps.onReleased()
+    } catch (e) {
+      deps.warn(`tseed: could not release announces waiting for funds: ${(e as Error).message}`)
+    }
     return rows
   }
 

@@ -48,8 +48,8 @@ export function IdentitySection(p: IdentityProps) {
         </p>
       ) : (
         <p class="muted" data-testid="no-key">
-          No key yet. Announces wait in the queue until you create or import one. Use a key only for
-          seeding: announces say publicly which torrents it is in.
+          No key yet; announces wait until you have one. Create a key used only for seeding:
+          announces say publicly which torrents it is in.
         </p>
       )}
       {p.keyState === 'external' ? (
@@ -135,28 +135,6 @@ function PasswordInput(p: { name: string; label: string; testId: string; placeho
 function NewKeyForms(p: IdentityProps) {
   return (
     <>
-      <p class="muted">
-        A dedicated seeding key keeps your torrents apart from your social identity. Or sign with a
-        signer you already use:
-      </p>
-      <div class="row">
-        <button type="button" class="secondary" data-testid="use-nip07" onClick={p.onUseNip07}>
-          Use my signer extension (NIP-07)
-        </button>
-      </div>
-      <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
-        <input
-          type="password"
-          name="uri"
-          autocomplete="off"
-          placeholder="bunker://…"
-          aria-label="Remote signer address (NIP-46 bunker URI)"
-          data-testid="bunker-uri"
-        />
-        <button type="submit" class="secondary" data-testid="connect-bunker">
-          Connect bunker
-        </button>
-      </form>
       <form
         class="stack"
         onSubmit={submitFields(['password', 'confirm'], (v) => p.onGenerate(v.password, v.confirm))}
@@ -193,6 +171,25 @@ function NewKeyForms(p: IdentityProps) {
         />
         <button type="submit" class="secondary" data-testid="import-key">
           Import
+        </button>
+      </form>
+      <p class="muted">Or sign with a signer you already use:</p>
+      <div class="row">
+        <button type="button" class="secondary" data-testid="use-nip07" onClick={p.onUseNip07}>
+          Use my signer extension (NIP-07)
+        </button>
+      </div>
+      <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
+        <input
+          type="password"
+          name="uri"
+          autocomplete="off"
+          placeholder="bunker://…"
+          aria-label="Remote signer address (NIP-46 bunker URI)"
+          data-testid="bunker-uri"
+        />
+        <button type="submit" class="secondary" data-testid="connect-bunker">
+          Connect bunker
         </button>
       </form>
     </>
