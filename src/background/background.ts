@@ -261,10 +261,20 @@ export function createBackground(deps: BackgroundDeps): Background {
     onAlarm: (alarm) => {
       if (alarm.name === DRAIN_ALARM) void scheduler.request()
       if (alarm.name === AUTO_LOCK_ALARM) {
-        void ready
-          .then(() => autoLock.check())
+        ready
+          .then(async () => {
+            // The NWC wallet is opened with the key, and locks with it.
+            if (await autoLock.check()) await wallet.locked()
+          })
           .catch((e: unknown) => {
             deps.warn(`tseed: auto-lock check failed: ${(e as Error).message}`)
+          })
+      }
+      if (alarm.name === BALANCE_ALARM) {
+        ready
+          .then(() => wallet.refresh('alarm'))
+          .catch((e: unknown) => {
+            deps.warn(`tseed: balance refresh failed: ${(e as Error).message}`)
           })
       }
     },
