@@ -36,6 +36,27 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     expect(local).not.toContain(nsec)
     expect(areas.session.secretKey).toBe(bytesToHex(sk))
 
+    // A web page cannot reach the background: no content script, no externally_connectable.
+    const hostile = await browser.context.newPage()
+    await hostile.goto(site.origin)
+    const reached = await hostile.evaluate(async (id) => {
+      const rt = (
+        globalThis as {
+          chrome?: { runtime?: { sendMessage?: (...a: unknown[]) => Promise<unknown> } }
+        }
+      ).chrome?.runtime
+      if (rt?.sendMessage === undefined) return 'no runtime'
+      try {
+        return JSON.stringify(
+          await rt.sendMessage(id, { type: 'exportKey', params: { password: 'x' } }),
+        )
+      } catch (e) {
+        return `refused: ${(e as Error).message}`
+      }
+    }, browser.extensionId)
+    expect(reached === 'no runtime' || reached.startsWith('refused')).toBe(true)
+    await hostile.close()
+
     // The site is allowed first, so only the lock stands between the announce and the relay.
     const page = await browser.context.newPage()
     await page.goto(site.origin)

@@ -141,6 +141,15 @@ test('Firefox: nothing is signed without consent; consented announces reach the 
     expect(await d.count(`${byId('consent-prompt')}[data-origin="${other.origin}"]`)).toBe(0)
     // The 7-byte download is below one token: the relay carries it instead of charging it.
     expect(await tseedBalance(relay.url, secretKey)).toBe(funded - 900n)
+
+    // The popup's balance is the relay's, to the unit.
+    await d.click(byId('refresh-balance'))
+    await waitFor('the balance in the Firefox popup', async () =>
+      (await d.attributes(byId('balance-tseed'), 'data-tseed'))[0] === (funded - 900n).toString()
+        ? true
+        : undefined,
+    )
+    await popup.screenshot({ path: 'test-results/balance-firefox.png' })
   } finally {
     await browser.close()
     await site.close()
