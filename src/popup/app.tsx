@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import type { StateView } from '../background/messages'
 import { createActions } from './actions'
 import type { Send } from './client'
-import type { CashOutPlanView, CashOutView, QuoteView } from '../background/wallet/wallet'
+import type { CashOutView } from '../background/wallet/wallet'
 import { AnnouncesSection } from './components/announces'
 import { BalanceCard } from './components/balance'
 import { CashOutScreen } from './components/cash-out'
@@ -14,6 +14,7 @@ import { RelaysSection } from './components/relays'
 import { SitesSection } from './components/sites'
 import { TopUpScreen } from './components/top-up'
 import type { HostPermission } from './host-permission'
+import { useTypedQuote } from './use-typed-quote'
 import { canSign } from '../background/signer/identity'
 
 export const POLL_MS = 1_000
@@ -49,14 +50,10 @@ export function App(p: AppProps) {
   const [screen, setScreen] = useState<'main' | 'top-up' | 'cash-out'>('main')
   const [cashTseed, setCashTseed] = useState('')
   const [destination, setDestination] = useState('')
-  const [plan, setPlan] = useState<CashOutPlanView | null>(null)
-  const [planError, setPlanError] = useState<string | null>(null)
   const [cashResult, setCashResult] = useState<CashOutView | null>(null)
   const [cashBusy, setCashBusy] = useState(false)
   const [topUpRelay, setTopUpRelay] = useState('')
   const [amountSat, setAmountSat] = useState('')
-  const [quote, setQuote] = useState<QuoteView | null>(null)
-  const [quoteError, setQuoteError] = useState<string | null>(null)
   const actions = useMemo(
     () => createActions(p.send, { setError, refresh, showExported: setExported }),
     [p.send, refresh],
@@ -75,51 +72,19 @@ export function App(p: AppProps) {
     void p.send('refreshBalance').catch(() => undefined)
   }, [p.send])
 
-  // The live quote follows what is typed, a moment after the last keystroke.
-  useEffect(() => {
-    if (screen !== 'top-up' || topUpRelay === '' || !/^[0-9]{1,15}$/.test(amountSat)) {
-      setQuote(null)
-      return
-    }
-    const timer = setTimeout(() => {
-      p.send('quoteTopUp', { relay: topUpRelay, amount: amountSat, unit: 'sat' }).then(
-        (q) => {
-          setQuote(q)
-          setQuoteError(null)
-        },
-        (e: unknown) => {
-          setQuote(null)
-          setQuoteError((e as Error).message)
-        },
-      )
-    }, 250)
-    return () => {
-      clearTimeout(timer)
-    }
-  }, [p.send, screen, topUpRelay, amountSat])
-
-  // The cash-out plan follows the amount typed, like the top-up quote.
-  useEffect(() => {
-    if (screen !== 'cash-out' || topUpRelay === '' || !/^[0-9]{1,15}$/.test(cashTseed)) {
-      setPlan(null)
-      return
-    }
-    const timer = setTimeout(() => {
-      p.send('planCashOut', { relay: topUpRelay, tseed: cashTseed }).then(
-        (next) => {
-          setPlan(next)
-          setPlanError(null)
-        },
-        (e: unknown) => {
-          setPlan(null)
-          setPlanError((e as Error).message)
-        },
-      )
-    }, 250)
-    return () => {
-      clearTimeout(timer)
-    }
-  }, [p.send, screen, topUpRelay, cashTseed])
+  // The live quote and the cash-out plan follow what is typed.
+  const { value: quote, error: quoteError } = useTypedQuote(
+    screen === 'top-up' && topUpRelay !== '',
+    amountSat,
+    (amount) => p.send('quoteTopUp', { relay: topUpRelay, amount, unit: 'sat' }),
+    [p.send, topUpRelay],
+  )
+  const { value: plan, error: planError } = useTypedQuote(
+    screen === 'cash-out' && topUpRelay !== '',
+    cashTseed,
+    (tseed) => p.send('planCashOut', { relay: topUpRelay, tseed }),
+    [p.send, topUpRelay],
+  )
 
   const openCashOut = (): void => {
     setTopUpRelay(tseedRelays[0] ?? '')
@@ -164,7 +129,7 @@ export function App(p: AppProps) {
         setAmountSat(q.amountSat)
       },
       (e: unknown) => {
-        setQuoteError((e as Error).message)
+        setError((e as Error).message)
       },
     )
   }

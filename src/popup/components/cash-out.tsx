@@ -1,5 +1,6 @@
 import type { CashOutPlanView, CashOutView } from '../../background/wallet/wallet'
-import { relayLabel } from '../format'
+import { ScreenHead } from './form'
+import { RelaySelect } from './relay-select'
 
 export interface CashOutProps {
   relays: string[]
@@ -25,17 +26,12 @@ export function CashOutScreen(p: CashOutProps) {
   const plan = p.plan
   return (
     <section class="card" aria-labelledby="cash-out-title" data-testid="cash-out-screen">
-      <div class="section-head">
-        <h2 id="cash-out-title">Cash out</h2>
-        <button
-          type="button"
-          class="small secondary"
-          data-testid="close-cash-out"
-          onClick={p.onClose}
-        >
-          Back
-        </button>
-      </div>
+      <ScreenHead
+        id="cash-out-title"
+        title="Cash out"
+        backTestId="close-cash-out"
+        onBack={p.onClose}
+      />
       {p.result !== null ? (
         <div data-testid="cash-out-done" data-state={p.result.state}>
           <p>
@@ -57,24 +53,12 @@ export function CashOutScreen(p: CashOutProps) {
             p.onConfirm()
           }}
         >
-          {p.relays.length > 1 ? (
-            <label class="inline-label">
-              Relay
-              <select
-                value={p.relay}
-                data-testid="cash-out-relay"
-                onChange={(e) => {
-                  p.onRelay(e.currentTarget.value)
-                }}
-              >
-                {p.relays.map((r) => (
-                  <option key={r} value={r}>
-                    {relayLabel(r)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          ) : null}
+          <RelaySelect
+            relays={p.relays}
+            relay={p.relay}
+            testId="cash-out-relay"
+            onRelay={p.onRelay}
+          />
           <label class="inline-label">
             Amount (TSEED)
             <input

@@ -112,3 +112,43 @@ export function submitFields<N extends string>(
     })
   }
 }
+
+export interface SecretInputProps {
+  name: string
+  label: string
+  testId: string
+  placeholder?: string
+  /** `new-password` for a password being chosen, `current-password` for one being typed, `off` for keys and URIs. */
+  autocomplete?: 'new-password' | 'current-password' | 'off'
+}
+
+/** A masked field: passwords, secret keys and connection strings are never shown as typed. */
+export function SecretInput(p: SecretInputProps) {
+  return (
+    <input
+      type="password"
+      name={p.name}
+      autocomplete={p.autocomplete ?? 'new-password'}
+      placeholder={p.placeholder ?? p.label}
+      aria-label={p.label}
+      data-testid={p.testId}
+    />
+  )
+}
+
+/** The head of a full screen (top-up, cash-out): its title and the way back. */
+export function ScreenHead(p: {
+  id: string
+  title: string
+  backTestId: string
+  onBack: () => void
+}) {
+  return (
+    <div class="section-head">
+      <h2 id={p.id}>{p.title}</h2>
+      <button type="button" class="small secondary" data-testid={p.backTestId} onClick={p.onBack}>
+        Back
+      </button>
+    </div>
+  )
+}

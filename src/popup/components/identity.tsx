@@ -1,5 +1,5 @@
 import type { IdentityState } from '../../background/signer/identity'
-import { submitFields } from './form'
+import { SecretInput, submitFields } from './form'
 
 export interface IdentityProps {
   keyState: IdentityState
@@ -119,19 +119,6 @@ export function IdentitySection(p: IdentityProps) {
   )
 }
 
-function PasswordInput(p: { name: string; label: string; testId: string; placeholder?: string }) {
-  return (
-    <input
-      type="password"
-      name={p.name}
-      autocomplete="new-password"
-      placeholder={p.placeholder ?? p.label}
-      aria-label={p.label}
-      data-testid={p.testId}
-    />
-  )
-}
-
 function NewKeyForms(p: IdentityProps) {
   return (
     <>
@@ -139,8 +126,8 @@ function NewKeyForms(p: IdentityProps) {
         class="stack"
         onSubmit={submitFields(['password', 'confirm'], (v) => p.onGenerate(v.password, v.confirm))}
       >
-        <PasswordInput name="password" label="New password for the key" testId="new-key-password" />
-        <PasswordInput name="confirm" label="Repeat the password" testId="new-key-confirm" />
+        <SecretInput name="password" label="New password for the key" testId="new-key-password" />
+        <SecretInput name="confirm" label="Repeat the password" testId="new-key-confirm" />
         <button type="submit" data-testid="generate-key">
           Generate a seeding key
         </button>
@@ -151,20 +138,19 @@ function NewKeyForms(p: IdentityProps) {
           p.onImport(v.key, v.password, v.confirm),
         )}
       >
-        <input
-          type="password"
+        <SecretInput
           name="key"
-          autocomplete="off"
+          label="Secret key to import"
           placeholder="nsec1…, 64 hex or ncryptsec1…"
-          aria-label="Secret key to import"
-          data-testid="import-key-input"
+          autocomplete="off"
+          testId="import-key-input"
         />
-        <PasswordInput
+        <SecretInput
           name="password"
           label="Password (an ncryptsec's own, or a new one)"
           testId="import-key-password"
         />
-        <PasswordInput
+        <SecretInput
           name="confirm"
           label="Repeat a new password (not for ncryptsec)"
           testId="import-key-confirm"
@@ -180,13 +166,12 @@ function NewKeyForms(p: IdentityProps) {
         </button>
       </div>
       <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
-        <input
-          type="password"
+        <SecretInput
           name="uri"
-          autocomplete="off"
+          label="Remote signer address (NIP-46 bunker URI)"
           placeholder="bunker://…"
-          aria-label="Remote signer address (NIP-46 bunker URI)"
-          data-testid="bunker-uri"
+          autocomplete="off"
+          testId="bunker-uri"
         />
         <button type="submit" class="secondary" data-testid="connect-bunker">
           Connect bunker
@@ -202,13 +187,12 @@ function UnlockForm(p: { onUnlock: IdentityProps['onUnlock'] }) {
       <p class="notice" data-testid="key-locked">
         Locked: announces wait until you unlock the key.
       </p>
-      <input
-        type="password"
+      <SecretInput
         name="password"
-        autocomplete="current-password"
+        label="Password of the key"
         placeholder="Password"
-        aria-label="Password of the key"
-        data-testid="unlock-password"
+        autocomplete="current-password"
+        testId="unlock-password"
       />
       <button type="submit" data-testid="unlock-key">
         Unlock
@@ -226,8 +210,8 @@ function ProtectForm(p: { onProtect: IdentityProps['onProtect'] }) {
       <p class="notice" data-testid="key-unprotected">
         This key is kept only until the browser closes. Protect it with a password to keep it.
       </p>
-      <PasswordInput name="password" label="New password for the key" testId="protect-password" />
-      <PasswordInput name="confirm" label="Repeat the password" testId="protect-confirm" />
+      <SecretInput name="password" label="New password for the key" testId="protect-password" />
+      <SecretInput name="confirm" label="Repeat the password" testId="protect-confirm" />
       <button type="submit" data-testid="protect-key">
         Protect with a password
       </button>
@@ -241,13 +225,12 @@ function ExportForm(p: Pick<IdentityProps, 'exported' | 'onExport'>) {
       <summary>Export the key</summary>
       {p.exported === null ? (
         <form class="stack" onSubmit={submitFields(['password'], (v) => p.onExport(v.password))}>
-          <input
-            type="password"
+          <SecretInput
             name="password"
-            autocomplete="current-password"
+            label="Password of the key, to export it"
             placeholder="Password"
-            aria-label="Password of the key, to export it"
-            data-testid="export-password"
+            autocomplete="current-password"
+            testId="export-password"
           />
           <button type="submit" class="secondary" data-testid="export-key">
             Show the key

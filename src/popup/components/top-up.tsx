@@ -1,7 +1,7 @@
 import { encode } from 'uqr'
 import type { QuoteView, WalletView } from '../../background/wallet/wallet'
-import { relayLabel } from '../format'
-import { submitFields } from './form'
+import { ScreenHead, SecretInput, submitFields } from './form'
+import { RelaySelect } from './relay-select'
 
 export interface TopUpProps {
   wallet: WalletView
@@ -29,17 +29,7 @@ export function TopUpScreen(p: TopUpProps) {
   const t = p.wallet.topUp
   return (
     <section class="card" aria-labelledby="top-up-title" data-testid="top-up-screen">
-      <div class="section-head">
-        <h2 id="top-up-title">Top up</h2>
-        <button
-          type="button"
-          class="small secondary"
-          data-testid="close-top-up"
-          onClick={p.onClose}
-        >
-          Back
-        </button>
-      </div>
+      <ScreenHead id="top-up-title" title="Top up" backTestId="close-top-up" onBack={p.onClose} />
       {t === null || t.state === 'expired' || t.state === 'failed' ? (
         <AmountForm {...p} />
       ) : (
@@ -64,24 +54,7 @@ function AmountForm(p: TopUpProps) {
         p.onStart()
       }}
     >
-      {p.relays.length > 1 ? (
-        <label class="inline-label">
-          Relay
-          <select
-            data-testid="top-up-relay"
-            value={p.relay}
-            onChange={(e) => {
-              p.onRelay(e.currentTarget.value)
-            }}
-          >
-            {p.relays.map((r) => (
-              <option key={r} value={r}>
-                {relayLabel(r)}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : null}
+      <RelaySelect relays={p.relays} relay={p.relay} testId="top-up-relay" onRelay={p.onRelay} />
       <label class="inline-label">
         Amount (sats)
         <input
@@ -212,21 +185,18 @@ function ConnectNwc(p: { onConnect: TopUpProps['onConnectNwc'] }) {
           Paste a Nostr Wallet Connect string from your wallet (Alby, Mutiny, …). It is stored
           encrypted with your key's password.
         </p>
-        <input
-          type="password"
+        <SecretInput
           name="uri"
-          autocomplete="off"
+          label="Nostr Wallet Connect string"
           placeholder="nostr+walletconnect://…"
-          aria-label="Nostr Wallet Connect string"
-          data-testid="nwc-uri"
+          autocomplete="off"
+          testId="nwc-uri"
         />
-        <input
-          type="password"
+        <SecretInput
           name="password"
+          label="Your key's password"
           autocomplete="current-password"
-          placeholder="Your key's password"
-          aria-label="Your key's password"
-          data-testid="nwc-password"
+          testId="nwc-password"
         />
         <button type="submit" class="secondary" data-testid="nwc-save">
           Connect wallet
