@@ -79,6 +79,12 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
       onRelay.toString(),
     )
     await expect.poll(badge).toBe('')
+    // What the TSEED did: 5 spent on that torrent in the last 24 hours.
+    await expect(popup.locator(byId('flow-24h'))).toContainText('spent 5 TSEED')
+    await popup.locator(`${byId('flow-torrents')} summary`).click()
+    await expect(
+      popup.locator(`${byId('flow-torrent')}[data-info-hash="${hash.hex}"]`),
+    ).toContainText('↓ 5')
     await popup.screenshot({ path: 'test-results/balance-chromium.png' })
 
     // A larger top-up by the amount typed, then a cash-out to an invoice.

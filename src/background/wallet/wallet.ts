@@ -1,4 +1,4 @@
-import { TseedApiClient, type FetchLike } from '../../balance/api-client'
+import { TseedApiClient, type FetchLike, type HistoryEntry } from '../../balance/api-client'
 import { parseWalletConnectUri } from '../../nostr/nip47'
 import { NwcClient, type WebSocketImplementation } from '../../nostr/nwc-client'
 import type { Outbox } from '../outbox'
@@ -7,6 +7,7 @@ import { createStorageItem, type StorageAreaLike } from '../storage-item'
 import type { TseedRelayDirectory } from '../tseed-relays'
 import { createBalanceService, summarize, type BalanceRow } from './balance-service'
 import { executeCashOut, planCashOut, type CashOutPlan } from './cash-out'
+import { coversSince, DAY_SECONDS, flowLast24h, perTorrent } from './history-stats'
 import { invoiceForAddress } from './lnurl-pay'
 import { DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
 import { openSecret, sealSecret } from './sealed-secret'
@@ -17,6 +18,9 @@ import { WalletError } from './wallet-error'
 /** Balances are read again this often by an alarm, besides after every publish and top-up. */
 export const BALANCE_ALARM = 'tseed-balance'
 export const BALANCE_REFRESH_MINUTES = 5
+/** Postings read per relay for the 24 h figures; a busier day shows as a lower bound. */
+const HISTORY_PAGE = 200
+const TORRENTS_SHOWN = 10
 /** After a publish the balance is read at most this often: a burst of announces asks once. */
 const AFTER_PUBLISH_MS = 5_000
 
@@ -50,6 +54,15 @@ export interface TopUpView {
   tseed?: string
 }
 
+/** What the user's TSEED did lately, from `GET /history` of each TSEED relay. Decimal strings. */
+export interface FlowView {
+  last24h: { earned: string; spent: string; net: string }
+  /** False when a history page did not reach back 24 hours: the figures are a lower bound. */
+  complete: boolean
+  /** The most recently active torrents: TSEED earned uploading, paid downloading, and net. */
+  torrents: { infoHash: string; up: string; down: string; net: string }[]
+}
+
 export interface WalletView {
   balances: BalanceView[]
   /** Summed over the TSEED relays; test-mode relays only when there is no other. */
@@ -57,6 +70,8 @@ export interface WalletView {
   /** Per relay, the TSEED missing for the announces waiting for funds. */
   missing: { relay: string; tseed: string }[]
   topUp: TopUpView | null
+  /** Null until a history was read. */
+  flow: FlowView | null
   /** An NWC wallet is configured and unlocked for paying top-ups. */
   nwc: 'none' | 'locked' | 'ready'
 }
@@ -141,6 +156,7 @@ export function createWallet(deps: WalletDeps) {
   })
 
   let topUp: TopUpView | null = null
+  let flow: FlowView | null = null
   let lastMissing = ''
   let lastRefreshAt = 0
 
@@ -163,6 +179,7 @@ export function createWallet(deps: WalletDeps) {
     const rows = await balances.refresh(reason)
     const funded = new Map<string, bigint>()
     for (const r of rows) if (r.ok) funded.set(r.relay, r.tseed)
+    flow = await readFlow([...funded.keys()])
     try {
       const { released } = await releaseIfFunded(deps.outbox, funded, deps.now)
       if (released.length > 0) deps.onReleased()
@@ -170,6 +187,34 @@ export function createWallet(deps: WalletDeps) {
       deps.warn(`tseed: could not release announces waiting for funds: ${(e as Error).message}`)
     }
     return rows
+  }
+
+  /** Earned and spent over the relays' histories; a relay whose history fails is left out. */
+  const readFlow = async (relays: string[]): Promise<FlowView | null> => {
+    const pages = await Promise.all(
+      relays.map((r) => balances.history(r, HISTORY_PAGE).catch(() => null)),
+    )
+    const read = pages.filter((p): p is HistoryEntry[] => p !== null)
+    if (read.length === 0) return null
+    const nowSeconds = Math.floor(deps.now() / 1000)
+    const entries = read.flat()
+    const day = flowLast24h(entries, nowSeconds)
+    return {
+      last24h: {
+        earned: day.earned.toString(),
+        spent: day.spent.toString(),
+        net: day.net.toString(),
+      },
+      complete: read.every((p) => coversSince(p, HISTORY_PAGE, nowSeconds - DAY_SECONDS)),
+      torrents: perTorrent(entries)
+        .slice(0, TORRENTS_SHOWN)
+        .map((t) => ({
+          infoHash: t.infoHash,
+          up: t.up.toString(),
+          down: t.down.toString(),
+          net: t.net.toString(),
+        })),
+    }
   }
 
   const checkMissing = async (): Promise<void> => {
@@ -211,6 +256,7 @@ export function createWallet(deps: WalletDeps) {
               },
         missing: [...missing].map(([relay, tseed]) => ({ relay, tseed: tseed.toString() })),
         topUp,
+        flow,
         nwc: sealed === null ? 'none' : open === null ? 'locked' : 'ready',
       }
     },

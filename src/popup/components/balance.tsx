@@ -1,5 +1,6 @@
 import type { WalletView } from '../../background/wallet/wallet'
-import { relayLabel } from '../format'
+import { relayLabel, shortHash } from '../format'
+import type { FlowView } from '../../background/wallet/wallet'
 
 export interface BalanceProps {
   wallet: WalletView
@@ -52,6 +53,7 @@ export function BalanceCard(p: BalanceProps) {
           </span>
         </p>
       )}
+      {w.flow !== null ? <FlowLines flow={w.flow} /> : null}
       {w.balances.map((b) =>
         b.ok ? null : (
           <p key={b.relay} class="notice" data-testid="balance-error">
@@ -95,5 +97,38 @@ export function BalanceCard(p: BalanceProps) {
         </div>
       )}
     </section>
+  )
+}
+
+/** Earned and spent in the last 24 hours, and per torrent. */
+function FlowLines(p: { flow: FlowView }) {
+  const f = p.flow
+  return (
+    <>
+      <p class="muted" data-testid="flow-24h">
+        Last 24 h{f.complete ? '' : ' (at least)'}: earned {f.last24h.earned}, spent{' '}
+        {f.last24h.spent} TSEED
+      </p>
+      {f.torrents.length > 0 ? (
+        <details class="replace" data-testid="flow-torrents">
+          <summary>Per torrent</summary>
+          <ul class="list">
+            {f.torrents.map((t) => (
+              <li
+                key={t.infoHash}
+                class="counters"
+                data-testid="flow-torrent"
+                data-info-hash={t.infoHash}
+              >
+                <code title={t.infoHash}>{shortHash(t.infoHash)}</code>
+                <span>↑ {t.up}</span>
+                <span>↓ {t.down}</span>
+                <span>net {t.net} TSEED</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
   )
 }
