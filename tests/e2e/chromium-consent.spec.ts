@@ -17,6 +17,7 @@ import {
 } from './support/popup-actions'
 import { fetchAnnounces, tagValue, waitForAnnounces } from './support/relay-client'
 import { assertAuditZero } from './support/relay-audit'
+import { expectAccessible } from './support/axe'
 
 /**
  * The attack the consent model exists for: a page the user merely visits
@@ -112,6 +113,7 @@ test('a page faking a 900 MB download gets a prompt, not a signature; "allow onc
   mkdirSync('test-results', { recursive: true })
   await popup.screenshot({ path: 'test-results/consent-prompt-chromium.png' })
   await prompt.screenshot({ path: 'test-results/consent-prompt-card.png' })
+  await expectAccessible(popup, 'consent prompt')
 
   // Without a click: nothing published, nothing charged.
   await popup.waitForTimeout(SETTLE_MS)

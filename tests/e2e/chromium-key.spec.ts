@@ -10,6 +10,7 @@ import { trickyInfoHash } from './support/fixtures'
 import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, importKey, TEST_PASSWORD, useOnlyRelay } from './support/popup-actions'
 import { fetchAnnounces, waitForAnnounces } from './support/relay-client'
+import { expectAccessible } from './support/axe'
 
 type StorageArea = { get(keys: null): Promise<Record<string, unknown>> }
 type ChromeStorage = { storage: { local: StorageArea; session: StorageArea } }
@@ -23,6 +24,8 @@ test('the key rests encrypted; a locked key publishes nothing until the password
   try {
     const popup = await openPopup(browser)
     const d = playwrightDriver(popup)
+    await popup.locator(byId('no-key')).waitFor()
+    await expectAccessible(popup, 'first run (no key)')
     await importKey(d, nsec, nip19.npubEncode(getPublicKey(sk)))
     await useOnlyRelay(d, relay.url)
 
@@ -82,6 +85,7 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     await expect(popup.locator(byId('waiting-for-key'))).toBeVisible()
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/key-locked-chromium.png' })
+    await expectAccessible(popup, 'locked key')
     await popup.waitForTimeout(2_000)
     expect(await fetchAnnounces(relay.url, second.hex)).toEqual([])
 

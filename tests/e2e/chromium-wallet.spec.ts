@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { nip19 } from 'nostr-tools'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { announceQuery, startTrackerSite } from '../../scripts/demo-site'
@@ -11,6 +11,7 @@ import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, importKey, useOnlyRelay } from './support/popup-actions'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { assertAuditZero } from './support/relay-audit'
+import { expectAccessible } from './support/axe'
 import { foreignInvoice } from '../support/tseed-relay'
 
 type ChromeApis = {
@@ -55,6 +56,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     expect(Object.keys(await notifications())).toContain('tseed-held')
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/funds-missing-chromium.png' })
+    await expectAccessible(popup, 'balance with missing funds')
 
     // The top-up screen opens pre-filled with what 5 TSEED cost, quoted by the shared AMM code.
     await popup.locator(byId('top-up-missing')).click()
@@ -62,6 +64,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     await expect(quote).toBeVisible()
     expect(BigInt((await quote.getAttribute('data-tseed'))!)).toBeGreaterThanOrEqual(5n)
     await popup.screenshot({ path: 'test-results/top-up-quote-chromium.png' })
+    await expectAccessible(popup, 'top-up')
     await popup.locator(byId('create-invoice')).click()
     // The dev backend credits at once; the invoice screen may be brief.
     await expect(popup.locator(byId('top-up-done'))).toHaveAttribute('data-state', 'credited')
@@ -102,6 +105,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     expect(arrives).toBeGreaterThan(0n)
     await popup.locator(byId('cash-out-destination')).fill(foreignInvoice(arrives).invoice)
     await popup.screenshot({ path: 'test-results/cash-out-chromium.png' })
+    await expectAccessible(popup, 'cash-out')
     await popup.locator(byId('confirm-cash-out')).click()
     await expect(popup.locator(byId('cash-out-done'))).toHaveAttribute('data-state', 'completed')
     await popup.locator(byId('cash-out-finish')).click()
@@ -110,6 +114,25 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
       'data-tseed',
       after.toString(),
     )
+
+    // How soon a freshly opened popup shows the balance from cache (reported, not asserted:
+    // speed belongs to measurements, not to pass/fail of a loaded CI machine).
+    const fresh = await browser.context.newPage()
+    await fresh.goto(browser.popupUrl)
+    const shownAtMs = await fresh.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const check = (): void => {
+            if (document.querySelector('[data-testid="balance-tseed"]') !== null) {
+              resolve(performance.now())
+            } else requestAnimationFrame(check)
+          }
+          check()
+        }),
+    )
+    writeFileSync('test-results/popup-first-render.json', JSON.stringify({ shownAtMs }))
+    console.info(`popup first render with the balance from cache: ${shownAtMs.toFixed(1)} ms`)
+    await fresh.close()
   } finally {
     await browser.close()
     await site.close()

@@ -96,7 +96,7 @@ function SiteRow(p: {
           type="button"
           class="small secondary"
           data-testid="site-forget"
-          aria-label={`Forget the decision for ${s.origin}`}
+          aria-label={`Ask again for ${s.origin}`}
           onClick={() => {
             p.onDecide(s.origin, 'ask')
           }}
