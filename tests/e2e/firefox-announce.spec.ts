@@ -44,7 +44,7 @@ async function announceFrom(page: Page, query: string): Promise<void> {
   )
 }
 
-test('Firefox: nothing is signed without consent; consented announces reach the relay signed', async () => {
+test('Firefox: nothing is signed without consent; consented announces reach the relay signed; balance and top-up', async () => {
   const relay = await startRelayProcess()
   const site = await startTrackerSite()
   const other = await startTrackerSite()
@@ -150,6 +150,25 @@ test('Firefox: nothing is signed without consent; consented announces reach the 
         : undefined,
     )
     await popup.screenshot({ path: 'test-results/balance-firefox.png' })
+
+    // Top-up from the popup: amount, live quote, invoice, credited (the dev backend pays itself).
+    await d.click(byId('top-up'))
+    await d.fill(byId('top-up-amount'), '1000')
+    await waitFor('the top-up quote', async () =>
+      (await d.count(byId('top-up-quote'))) > 0 ? true : undefined,
+    )
+    await d.click(byId('create-invoice'))
+    await waitFor('the credited top-up', async () =>
+      (await d.attributes(byId('top-up-done'), 'data-state'))[0] === 'credited' ? true : undefined,
+    )
+    await d.click(byId('top-up-finish'))
+    const toppedUp = await tseedBalance(relay.url, secretKey)
+    expect(toppedUp).toBeGreaterThan(funded - 900n)
+    await waitFor('the new balance in the Firefox popup', async () =>
+      (await d.attributes(byId('balance-tseed'), 'data-tseed'))[0] === toppedUp.toString()
+        ? true
+        : undefined,
+    )
   } finally {
     await browser.close()
     await site.close()
