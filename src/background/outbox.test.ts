@@ -1,3 +1,4 @@
+import type { NostrEvent } from 'nostr-tools/core'
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Kind21000Announce } from '../nostr/kind21000'
@@ -162,9 +163,17 @@ describe('createOutbox', () => {
     )
     const found = await outbox.findRefused(isInsufficientBalance)
     expect(found.map((f) => [f.entry.id, f.relay])).toEqual([[id, R1]])
+    const signedEvent = { id: 'e1', sig: 's1' } as unknown as NostrEvent
+    await outbox.update(id, (e) => ({ ...e, signed: { event: signedEvent, signedAt: 5 } }))
+    // A refusal the caller does not accept stays where it is.
+    expect(await outbox.requeue(id, R2, isInsufficientBalance)).toBe(false)
     expect(await outbox.requeue(id, R1)).toBe(true)
     expect(await outbox.requeue(id, R1)).toBe(false)
-    expect((await outbox.listOpen())[0]?.results[R1]).toEqual({ state: 'pending' })
+    const [requeued] = await outbox.listOpen()
+    expect(requeued?.results[R1]).toEqual({ state: 'pending' })
+    expect(requeued?.results[R2]).toMatchObject({ state: 'refused' })
+    // Signed again with a fresh created_at when it goes out.
+    expect(requeued?.signed).toBeUndefined()
   })
 
   it('skips a corrupt record instead of failing the whole queue', async () => {

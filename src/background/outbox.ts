@@ -64,8 +64,13 @@ export interface Outbox {
   prune(keep?: number): Promise<number>
   /** Final refusals whose message matches, e.g. {@link isInsufficientBalance}. */
   findRefused(match: (message: string) => boolean): Promise<{ entry: OutboxEntry; relay: string }[]>
-  /** Puts one relay of one entry back in the queue (after a top-up). */
-  requeue(id: number, relay: string): Promise<boolean>
+  /**
+   * Puts one relay of one entry back in the queue (after a top-up), if it
+   * still holds a refusal `match` accepts. The stored signature goes in the
+   * same write: the refused event is old, so the publisher signs the same
+   * counters again with a fresh `created_at`.
+   */
+  requeue(id: number, relay: string, match?: (message: string) => boolean): Promise<boolean>
 }
 
 /** Thrown when a stored record cannot be read back; the record is skipped, not lost. */
@@ -194,13 +199,16 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       return found
     },
 
-    async requeue(id, relay) {
+    async requeue(id, relay, match = () => true) {
       let done = false
       await update(id, (e) => {
         const r = e.results[relay]
-        if (r?.state !== 'refused') return undefined
+        // Someone else (another top-up, the user) may have got here first.
+        if (r?.state !== 'refused' || !match(r.message)) return undefined
         done = true
-        return { ...e, results: { ...e.results, [relay]: { state: 'pending' } } }
+        const next: OutboxEntry = { ...e, results: { ...e.results, [relay]: { state: 'pending' } } }
+        delete next.signed
+        return next
       })
       return done
     },

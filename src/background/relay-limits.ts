@@ -1,7 +1,8 @@
-import { TseedApiClient, type FetchLike, type SpendingLimits } from '../balance/api-client'
+import type { FetchLike, SpendingLimits, TseedApiClient } from '../balance/api-client'
 import type { Signer } from './signer/signer'
 import { createSerialQueue, createStorageItem, type StorageAreaLike } from './storage-item'
-import type { TseedRelayDirectory } from './tseed-relays'
+import { tseedApiClient, type TseedRelayDirectory } from './tseed-relays'
+import { WalletError } from './wallet/wallet-error'
 
 /**
  * What a new key may be charged on each TSEED relay unless the user chooses
@@ -61,15 +62,17 @@ export function createRelayLimits(deps: RelayLimitsDeps): RelayLimits {
   let cache: { pubkey: string; at: number; views: RelayLimitsView[] } | null = null
   let refreshing = false
 
+  /** null for a relay that is not a TSEED relay: it has no limits to set. */
   const client = async (relay: string, signer: Signer): Promise<TseedApiClient | null> => {
-    const kind = await deps.directory.lookup(relay)
-    if (kind.kind === 'plain') return null
-    if (kind.kind === 'unknown') throw new Error(`relay unreachable: ${kind.error}`)
-    return new TseedApiClient({
-      baseUrl: kind.info.apiUrl,
-      fetch: deps.fetch,
-      sign: (t) => signer.signEvent(t),
-    })
+    try {
+      return await tseedApiClient(deps.directory, relay, {
+        fetch: deps.fetch,
+        sign: (t) => signer.signEvent(t),
+      })
+    } catch (e) {
+      if (e instanceof WalletError && e.code === 'not_a_tseed_relay') return null
+      throw e
+    }
   }
 
   const toView = (relay: string, l: SpendingLimits): RelayLimitsView => ({

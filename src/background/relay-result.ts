@@ -28,6 +28,8 @@ export function isOpen(results: RelayResults): boolean {
 }
 
 const INSUFFICIENT_BALANCE = 'blocked: insufficient balance'
+const INSUFFICIENT_BALANCE_FIGURES =
+  /^blocked: insufficient balance: need ([0-9]{1,78}) TSEED, have ([0-9]{1,78})$/
 
 /**
  * Refusals for lack of funds. They are final for the publisher, but a later
@@ -35,4 +37,11 @@ const INSUFFICIENT_BALANCE = 'blocked: insufficient balance'
  */
 export function isInsufficientBalance(message: string): boolean {
   return message.startsWith(INSUFFICIENT_BALANCE)
+}
+
+/** The relay's exact refusal for funds, read into BigInts; null for any other message. */
+export function parseInsufficientBalance(message: string): { need: bigint; have: bigint } | null {
+  const m = INSUFFICIENT_BALANCE_FIGURES.exec(message)
+  if (m?.[1] === undefined || m[2] === undefined) return null
+  return { need: BigInt(m[1]), have: BigInt(m[2]) }
 }

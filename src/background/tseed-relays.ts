@@ -1,4 +1,11 @@
-import { discoverTseedApi, type FetchLike, type TseedRelayInfo } from '../balance/api-client'
+import {
+  discoverTseedApi,
+  TseedApiClient,
+  type FetchLike,
+  type TseedApiClientOptions,
+  type TseedRelayInfo,
+} from '../balance/api-client'
+import { WalletError } from './wallet/wallet-error'
 
 /** A NIP-11 answer stays good this long; relays rarely move their API. */
 const FRESH_MS = 10 * 60 * 1000
@@ -55,6 +62,26 @@ export function createTseedRelayDirectory(deps: {
       return p
     },
   }
+}
+
+/**
+ * The API client of a TSEED relay, found through its NIP-11 document.
+ * Rejects with a {@link WalletError}: `not_a_tseed_relay` for a relay whose
+ * NIP-11 has no `tseed` object, `relay` for one that did not answer.
+ */
+export async function tseedApiClient(
+  directory: TseedRelayDirectory,
+  relay: string,
+  opts: Omit<TseedApiClientOptions, 'baseUrl'>,
+): Promise<TseedApiClient> {
+  const kind = await directory.lookup(relay)
+  if (kind.kind === 'plain') {
+    throw new WalletError('not_a_tseed_relay', `${relay} is not a TSEED relay.`)
+  }
+  if (kind.kind === 'unknown') {
+    throw new WalletError('relay', `Could not reach ${relay}: ${kind.error}`)
+  }
+  return new TseedApiClient({ ...opts, baseUrl: kind.info.apiUrl })
 }
 
 /** A fetch that gives up after `ms`, so a dead relay cannot stall the announce queue. */

@@ -5,7 +5,7 @@ import {
   type HistoryEntry,
 } from '../../balance/api-client'
 import { createSerialQueue, createStorageItem, type StorageAreaLike } from '../storage-item'
-import type { TseedRelayDirectory } from '../tseed-relays'
+import { tseedApiClient, type TseedRelayDirectory } from '../tseed-relays'
 import { explainApiError, WalletError } from './wallet-error'
 
 /** What one relay said about one key's balance. */
@@ -56,8 +56,6 @@ export interface BalanceService {
   refresh(reason: string): Promise<BalanceRow[]>
   /** The stored rows of the current key (or `pubkey`), without asking any relay. */
   cached(pubkey?: string): Promise<BalanceRow[]>
-  /** Totals over the stored rows of the current key. */
-  total(): Promise<BalanceSummary>
   /** `GET /history` of one relay; rejects with a {@link WalletError}. */
   history(relay: string, limit?: number): Promise<HistoryEntry[]>
 }
@@ -102,21 +100,12 @@ export function createBalanceService(deps: BalanceServiceDeps): BalanceService {
   const serial = createSerialQueue()
   let inFlight: Promise<BalanceRow[]> | undefined
 
-  const clientFor = async (relay: string): Promise<TseedApiClient> => {
-    const kind = await deps.directory.lookup(relay)
-    if (kind.kind === 'plain') {
-      throw new WalletError('not_a_tseed_relay', `${relay} is not a TSEED relay.`)
-    }
-    if (kind.kind === 'unknown') {
-      throw new WalletError('relay', `Could not reach ${relay}: ${kind.error}`)
-    }
-    return new TseedApiClient({
-      baseUrl: kind.info.apiUrl,
+  const clientFor = (relay: string): Promise<TseedApiClient> =>
+    tseedApiClient(deps.directory, relay, {
       fetch: deps.fetch,
       sign: deps.sign,
       now: () => Math.floor(deps.now() / 1000),
     })
-  }
 
   const cached = async (pubkey?: string): Promise<BalanceRow[]> => {
     const pk = pubkey ?? (await deps.pubkey())
@@ -185,9 +174,6 @@ export function createBalanceService(deps: BalanceServiceDeps): BalanceService {
       return inFlight
     },
     cached,
-    async total() {
-      return summarize(await cached())
-    },
     async history(relay, limit) {
       const api = await clientFor(relay)
       try {

@@ -8,12 +8,8 @@ import type { RunningTseedRelay } from '../../../relay/src/tseed-relay'
 import { connectNostr, newUser, publish, startQuietRelay } from '../../../tests/support/tseed-relay'
 import { createOutbox, withResult, type Outbox, type OutboxEntry } from '../outbox'
 import { openOutboxDb, type OutboxDb } from '../outbox-db'
-import {
-  missingFunds,
-  parseInsufficientBalance,
-  releaseIfFunded,
-  scanWaiting,
-} from './waiting-for-funds'
+import { parseInsufficientBalance } from '../relay-result'
+import { missingFunds, releaseIfFunded, scanWaiting } from './waiting-for-funds'
 
 const R1 = 'ws://127.0.0.1:7447'
 const R2 = 'wss://relay.example'

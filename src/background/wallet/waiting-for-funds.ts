@@ -1,4 +1,5 @@
 import type { Outbox, OutboxEntry } from '../outbox'
+import { parseInsufficientBalance } from '../relay-result'
 
 /**
  * Announces a relay refused for lack of TSEED are "waiting for funds": the
@@ -8,14 +9,8 @@ import type { Outbox, OutboxEntry } from '../outbox'
  * now look like a counter reset.
  */
 
-const REFUSAL = /^blocked: insufficient balance: need ([0-9]{1,78}) TSEED, have ([0-9]{1,78})$/
-
-/** The relay's exact refusal, read into BigInts; null for any other message. */
-export function parseInsufficientBalance(message: string): { need: bigint; have: bigint } | null {
-  const m = REFUSAL.exec(message)
-  if (m?.[1] === undefined || m[2] === undefined) return null
-  return { need: BigInt(m[1]), have: BigInt(m[2]) }
-}
+/** Exactly the relay's refusal for funds, with its figures. */
+const isFundsRefusal = (message: string): boolean => parseInsufficientBalance(message) !== null
 
 export interface WaitingAnnounce {
   entry: OutboxEntry
@@ -37,7 +32,7 @@ export interface FundsScan {
  * the same relay, whatever became of it.
  */
 export async function scanWaiting(outbox: Outbox): Promise<FundsScan> {
-  const refused = await outbox.findRefused((m) => parseInsufficientBalance(m) !== null)
+  const refused = await outbox.findRefused(isFundsRefusal)
   if (refused.length === 0) return { waiting: [], superseded: [] }
   // Every entry, so a newer announce that was delivered (or is queued) counts too.
   const all = (await outbox.snapshot(Number.MAX_SAFE_INTEGER)).recent
@@ -101,7 +96,7 @@ export async function releaseIfFunded(
   for (const w of scan.waiting) {
     const balance = left.get(w.relay)
     if (balance === undefined || balance < w.need) continue
-    const done = await requeueUnsigned(outbox, w)
+    const done = await outbox.requeue(w.entry.id, w.relay, isFundsRefusal)
     if (!done) continue
     left.set(w.relay, balance - w.need)
     released.push({
@@ -116,28 +111,12 @@ export async function releaseIfFunded(
     const at = now()
     const next = await outbox.update(s.entry.id, (e) => {
       const r = e.results[s.relay]
-      if (r?.state !== 'refused' || parseInsufficientBalance(r.message) === null) return undefined
+      if (r?.state !== 'refused' || !isFundsRefusal(r.message)) return undefined
       return { ...e, results: { ...e.results, [s.relay]: { state: 'superseded', at } } }
     })
     if (next !== undefined) superseded.push({ id: s.entry.id, relay: s.relay })
   }
   return { released, superseded }
-}
-
-/** `requeue` and dropping `signed` in one transaction, so the publisher never sees one without the other. */
-async function requeueUnsigned(outbox: Outbox, w: WaitingAnnounce): Promise<boolean> {
-  const next = await outbox.update(w.entry.id, (e) => {
-    const r = e.results[w.relay]
-    // Someone else (another top-up, the user) got here first.
-    if (r?.state !== 'refused' || parseInsufficientBalance(r.message) === null) return undefined
-    const unsigned: OutboxEntry = {
-      ...e,
-      results: { ...e.results, [w.relay]: { state: 'pending' } },
-    }
-    delete unsigned.signed
-    return unsigned
-  })
-  return next !== undefined
 }
 
 /** Announces without a session are never superseded: each stands alone. */

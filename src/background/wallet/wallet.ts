@@ -1,15 +1,15 @@
-import { TseedApiClient, type FetchLike, type HistoryEntry } from '../../balance/api-client'
+import type { FetchLike, HistoryEntry, TseedApiClient } from '../../balance/api-client'
 import { parseWalletConnectUri } from '../../nostr/nip47'
 import { NwcClient, type WebSocketImplementation } from '../../nostr/nwc-client'
 import type { Outbox } from '../outbox'
 import type { SigningIdentity } from '../signer/identity'
 import { createStorageItem, type StorageAreaLike } from '../storage-item'
-import type { TseedRelayDirectory } from '../tseed-relays'
+import { tseedApiClient, type TseedRelayDirectory } from '../tseed-relays'
 import { createBalanceService, summarize, type BalanceRow } from './balance-service'
 import { executeCashOut, planCashOut, type CashOutPlan } from './cash-out'
 import { coversSince, DAY_SECONDS, flowLast24h, perTorrent } from './history-stats'
 import { invoiceForAddress } from './lnurl-pay'
-import { DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
+import { checkAgainstRelay, DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
 import { openSecret, sealSecret } from './sealed-secret'
 import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
 import { missingFunds, releaseIfFunded } from './waiting-for-funds'
@@ -160,17 +160,11 @@ export function createWallet(deps: WalletDeps) {
   let lastMissing = ''
   let lastRefreshAt = 0
 
-  const api = async (relay: string): Promise<TseedApiClient> => {
-    const kind = await deps.directory.lookup(relay)
-    if (kind.kind !== 'tseed') {
-      throw new WalletError('not_a_tseed_relay', `${relay} is not a TSEED relay you can top up.`)
-    }
-    return new TseedApiClient({
-      baseUrl: kind.info.apiUrl,
+  const api = (relay: string): Promise<TseedApiClient> =>
+    tseedApiClient(deps.directory, relay, {
       fetch: deps.fetch,
       sign: (t) => signer().signEvent(t),
     })
-  }
 
   /** Reads the balances and releases what they now cover. Never rejects: callers fire and forget. */
   const refresh = async (reason: string): Promise<BalanceRow[]> => {
@@ -286,6 +280,14 @@ export function createWallet(deps: WalletDeps) {
         { unit: 'sat', amount: amountSat },
         DEFAULT_SLIPPAGE_BPS,
       )
+      // The shown quote is ours; the relay's `/quote` must say the same from the same pool.
+      const check = await checkAgainstRelay(client, q)
+      if (!check.agree && !check.poolMoved) {
+        throw new WalletError(
+          'relay',
+          `The relay quotes this top-up differently (${check.differences.join(', ')}); no invoice was created.`,
+        )
+      }
       const started = await startTopUp({ api: client, amountSat, minOut: q.minOut })
       topUp = topUpView(relay, started, 'invoice', 'Pay this invoice with any Lightning wallet.')
       const mine = topUp
