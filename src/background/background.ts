@@ -247,6 +247,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     wallet,
     relayLimits,
     applyDefaultRelayLimits,
+    directory,
     now: deps.now,
   })
   const onMessage = createRouter(handlers, {

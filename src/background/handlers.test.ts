@@ -107,6 +107,7 @@ async function setup() {
       onFundsMissing: () => undefined,
       warn: () => undefined,
     }),
+    directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
     relayLimits: createRelayLimits({
       directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
       fetch: noHttp,
@@ -143,6 +144,8 @@ describe('createHandlers', () => {
       url: 'ws://127.0.0.1:7447',
       state: 'error',
       error: 'connection failed',
+      // No relay answers NIP-11 here.
+      kind: 'unknown',
     })
   })
 

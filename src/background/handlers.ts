@@ -13,6 +13,7 @@ import type { RelayPool } from './relay-pool'
 import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { Settings } from './settings'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
+import type { RelayKind, TseedRelayDirectory } from './tseed-relays'
 import { createWalletRoutes, type WalletRouteDeps } from './wallet-routes'
 
 export interface HandlerDeps extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps {
@@ -23,6 +24,7 @@ export interface HandlerDeps extends KeyRouteDeps, ConsentRouteDeps, WalletRoute
   pool: RelayPool
   scheduler: DrainScheduler
   activity: ActivityLog
+  directory: TseedRelayDirectory
   now: () => number
 }
 
@@ -73,9 +75,14 @@ export function createHandlers(d: HandlerDeps) {
       ])
       const relays: RelayView[] = urls.map((url) => {
         const s = d.pool.status(url)
-        return s.error === undefined
-          ? { url, state: s.state }
-          : { url, state: s.state, error: s.error }
+        // The state answers at once from cache; a stale or missing entry is fetched for the next poll.
+        void d.directory.lookup(url)
+        return {
+          url,
+          state: s.state,
+          ...(s.error === undefined ? {} : { error: s.error }),
+          ...relayKindView(d.directory.peek(url)),
+        }
       })
       return buildStateView({
         pubkey: d.identity.pubkey(),
@@ -121,3 +128,10 @@ export function createHandlers(d: HandlerDeps) {
 }
 
 export type Handlers = ReturnType<typeof createHandlers>
+
+function relayKindView(k: RelayKind | undefined): Pick<RelayView, 'kind' | 'name' | 'testMode'> {
+  if (k === undefined) return { kind: 'checking' }
+  const name = k.kind !== 'unknown' && k.name !== undefined ? { name: k.name } : {}
+  if (k.kind === 'tseed') return { kind: 'tseed', ...name, testMode: k.info.testMode }
+  return { kind: k.kind, ...name }
+}

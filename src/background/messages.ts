@@ -24,6 +24,12 @@ export interface RelayView {
   url: string
   state: RelayConnState
   error?: string
+  /** From the relay's NIP-11 document: `checking` until it has answered once. */
+  kind: 'tseed' | 'plain' | 'unknown' | 'checking'
+  /** The relay's own name, from NIP-11. */
+  name?: string
+  /** A TSEED relay whose tokens are play money. */
+  testMode?: boolean
 }
 
 export interface AnnounceView {

@@ -39,8 +39,8 @@ describe('buildStateView', () => {
     pubkey: null,
     npub: null,
     relays: [
-      { url: 'ws://a', state: 'connected' },
-      { url: 'ws://b', state: 'error', error: 'connection failed' },
+      { url: 'ws://a', state: 'connected', kind: 'tseed' },
+      { url: 'ws://b', state: 'error', error: 'connection failed', kind: 'unknown' },
     ],
     recent: [entry],
     pendingCount: 1,

@@ -16,6 +16,8 @@ async function plainRelay() {
   return { url: `ws://127.0.0.1:${port}`, requests }
 }
 
+const PLAIN = { kind: 'plain', name: 'plain relay' }
+
 const http = createHttpServers()
 const listen = (...a: Parameters<typeof http.listen>) => http.listen(...a)
 afterEach(() => http.closeAll())
@@ -31,8 +33,11 @@ afterAll(async () => {
 describe('createTseedRelayDirectory', () => {
   it('finds a TSEED relay and where its API is', async () => {
     const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => 0 })
+    expect(dir.peek(relay.url)).toBeUndefined()
     const r = await dir.lookup(relay.url)
     if (r.kind !== 'tseed') throw new Error(`expected a TSEED relay, got ${r.kind}`)
+    expect(r.name).toBe('TSEED relay')
+    expect(dir.peek(relay.url)).toBe(r)
     expect(r.info).toEqual({
       apiUrl: relay.apiUrl,
       pool: POOL_URL,
@@ -46,15 +51,15 @@ describe('createTseedRelayDirectory', () => {
     const plain = await plainRelay()
     let now = 1_000
     const dir = createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: () => now })
-    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    expect(await dir.lookup(plain.url)).toEqual(PLAIN)
     // The NIP-11 request: over HTTP, asking for the relay information document.
     expect(plain.requests).toEqual([{ url: '/', accept: 'application/nostr+json' }])
     now += 10 * 60 * 1000 - 1
-    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    expect(await dir.lookup(plain.url)).toEqual(PLAIN)
     expect(plain.requests).toHaveLength(1)
     // After 10 minutes it is asked again.
     now += 1
-    expect(await dir.lookup(plain.url)).toEqual({ kind: 'plain' })
+    expect(await dir.lookup(plain.url)).toEqual(PLAIN)
     expect(plain.requests).toHaveLength(2)
   })
 
@@ -77,7 +82,7 @@ describe('createTseedRelayDirectory', () => {
       dir.lookup(plain.url),
       dir.lookup(plain.url),
     ])
-    expect(all).toEqual([{ kind: 'plain' }, { kind: 'plain' }, { kind: 'plain' }])
+    expect(all).toEqual([PLAIN, PLAIN, PLAIN])
     expect(plain.requests).toHaveLength(1)
   })
 

@@ -1,5 +1,5 @@
 import {
-  discoverTseedApi,
+  readRelayInfo,
   TseedApiClient,
   type FetchLike,
   type TseedApiClientOptions,
@@ -12,13 +12,17 @@ const FRESH_MS = 10 * 60 * 1000
 /** A relay that did not answer is asked again after this. */
 const RETRY_MS = 30 * 1000
 
-/** What a relay is, as far as its NIP-11 document says. */
+/** What a relay is, as far as its NIP-11 document says; `name` is the relay's own, when it gives one. */
 export type RelayKind =
-  { kind: 'tseed'; info: TseedRelayInfo } | { kind: 'plain' } | { kind: 'unknown'; error: string }
+  | { kind: 'tseed'; info: TseedRelayInfo; name?: string }
+  | { kind: 'plain'; name?: string }
+  | { kind: 'unknown'; error: string }
 
 export interface TseedRelayDirectory {
   /** Looks the relay up, from cache when fresh. Never throws. */
   lookup(relayUrl: string): Promise<RelayKind>
+  /** The last answer, however old, without asking the relay; undefined before the first. */
+  peek(relayUrl: string): RelayKind | undefined
 }
 
 /**
@@ -44,9 +48,14 @@ export function createTseedRelayDirectory(deps: {
       }
       let p = inFlight.get(relayUrl)
       if (p === undefined) {
-        p = discoverTseedApi(relayUrl, deps.fetch)
+        p = readRelayInfo(relayUrl, deps.fetch)
           .then(
-            (info): RelayKind => (info === null ? { kind: 'plain' } : { kind: 'tseed', info }),
+            ({ name, tseed }): RelayKind => {
+              const named = name === null ? {} : { name }
+              return tseed === null
+                ? { kind: 'plain', ...named }
+                : { kind: 'tseed', info: tseed, ...named }
+            },
             (e: unknown): RelayKind => ({
               kind: 'unknown',
               error: e instanceof Error ? e.message : String(e),
@@ -61,6 +70,7 @@ export function createTseedRelayDirectory(deps: {
       }
       return p
     },
+    peek: (relayUrl) => cache.get(relayUrl)?.value,
   }
 }
 

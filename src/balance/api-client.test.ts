@@ -2,7 +2,13 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import { describe, expect, it } from 'vitest'
 import { verifyAuthHeader } from '../nostr/nip98'
 import { rejectionOf } from '../../tests/support/rejection'
-import { discoverTseedApi, TseedApiClient, TseedApiError, type FetchLike } from './api-client'
+import {
+  discoverTseedApi,
+  readRelayInfo,
+  TseedApiClient,
+  TseedApiError,
+  type FetchLike,
+} from './api-client'
 
 const sk = generateSecretKey()
 const PK = getPublicKey(sk)
@@ -309,5 +315,25 @@ describe('discoverTseedApi', () => {
     expect(calls[0]!.url).toBe('https://relay.example:444')
     expect((calls[0]!.init.headers as Record<string, string>).Accept).toBe('application/nostr+json')
     expect(await discoverTseedApi('ws://plain.example', fetch)).toBeNull()
+  })
+})
+
+describe('readRelayInfo', () => {
+  it("gives the relay's own name, cleaned for one line of the popup", async () => {
+    const { fetch } = fakeFetch(
+      [200, { name: '  Seed\u0000 relay\u202e ', tseed: { api: '/api/v1' } }],
+      [200, { name: 'x'.repeat(200) }],
+      [200, { name: 42 }],
+      [200, { name: '\u200b\u0007' }],
+      [200, null],
+    )
+    const first = await readRelayInfo('wss://relay.example', fetch)
+    expect(first.name).toBe('Seed relay')
+    expect(first.tseed?.apiUrl).toBe('https://relay.example/api/v1')
+    const long = await readRelayInfo('wss://relay.example', fetch)
+    expect(long).toEqual({ name: `${'x'.repeat(59)}…`, tseed: null })
+    expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
+    expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
+    expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
   })
 })

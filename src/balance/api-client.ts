@@ -459,9 +459,42 @@ export class TseedApiClient {
   }
 }
 
+/** What a relay's NIP-11 document says about it, as far as the extension cares. */
+export interface RelayInfoSummary {
+  /** The relay's own name, cleaned for display; null when it gives none. */
+  name: string | null
+  /** Where its TSEED API is; null for a relay that is not a TSEED relay. */
+  tseed: TseedRelayInfo | null
+}
+
+const MAX_NAME_CHARS = 60
+
 /**
- * Reads a relay's NIP-11 document and returns where its TSEED API is, or
- * null when the relay is not a TSEED relay.
+ * Reads a relay's NIP-11 document. An answer that is not a NIP-11 document
+ * (an error status, HTML, not JSON) is a relay that says nothing about
+ * itself: no name and not a TSEED relay.
+ *
+ * @throws when the relay cannot be reached at all.
+ * @example
+ * const { name, tseed } = await readRelayInfo('wss://relay.example', fetch)
+ */
+export async function readRelayInfo(relayUrl: string, fetch: FetchLike): Promise<RelayInfoSummary> {
+  const http = relayUrl.replace(/^ws(s?):\/\//i, 'http$1://')
+  const res = await fetch(http, { method: 'GET', headers: { Accept: 'application/nostr+json' } })
+  if (!res.ok) return { name: null, tseed: null }
+  let doc: unknown
+  try {
+    doc = await res.json()
+  } catch {
+    return { name: null, tseed: null }
+  }
+  if (typeof doc !== 'object' || doc === null) return { name: null, tseed: null }
+  const d = doc as { name?: unknown; tseed?: unknown }
+  return { name: displayName(d.name), tseed: tseedInfo(d.tseed, http) }
+}
+
+/**
+ * Where a relay's TSEED API is, or null when the relay is not a TSEED relay.
  *
  * @example
  * const info = await discoverTseedApi('wss://relay.example', fetch)
@@ -471,16 +504,10 @@ export async function discoverTseedApi(
   relayUrl: string,
   fetch: FetchLike,
 ): Promise<TseedRelayInfo | null> {
-  const http = relayUrl.replace(/^ws(s?):\/\//i, 'http$1://')
-  const res = await fetch(http, { method: 'GET', headers: { Accept: 'application/nostr+json' } })
-  if (!res.ok) return null
-  let doc: unknown
-  try {
-    doc = await res.json()
-  } catch {
-    return null
-  }
-  const tseed = (doc as { tseed?: unknown } | null)?.tseed
+  return (await readRelayInfo(relayUrl, fetch)).tseed
+}
+
+function tseedInfo(tseed: unknown, http: string): TseedRelayInfo | null {
   if (typeof tseed !== 'object' || tseed === null) return null
   const t = tseed as Record<string, unknown>
   if (typeof t.api !== 'string') return null
@@ -491,6 +518,18 @@ export async function discoverTseedApi(
     lightning: typeof t.lightning === 'string' ? t.lightning : '',
     testMode: t.test_mode === true,
   }
+}
+
+/** A relay names itself: no control characters, and short enough for one line of the popup. */
+function displayName(name: unknown): string | null {
+  if (typeof name !== 'string') return null
+  // Control characters and bidi overrides would let a relay's name disguise itself.
+  const clean = name
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim()
+  if (clean === '') return null
+  return clean.length > MAX_NAME_CHARS ? `${clean.slice(0, MAX_NAME_CHARS - 1)}…` : clean
 }
 
 /** 16 random bytes as hex, from the Web Crypto API every browser and Node 20 provide. */

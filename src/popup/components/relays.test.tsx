@@ -6,8 +6,10 @@ import { RelaysSection } from './relays'
 
 describe('RelaysSection', () => {
   const relays: RelayView[] = [
-    { url: 'ws://127.0.0.1:7447', state: 'error', error: 'connection failed' },
-    { url: 'wss://r.example', state: 'connected' },
+    { url: 'ws://127.0.0.1:7447', state: 'error', error: 'connection failed', kind: 'unknown' },
+    { url: 'wss://r.example', state: 'connected', kind: 'tseed', name: 'Example seeding relay' },
+    { url: 'wss://plain.example', state: 'connected', kind: 'plain', name: 'Chat relay' },
+    { url: 'wss://play.example', state: 'connecting', kind: 'tseed', testMode: true },
   ]
 
   it('lists each relay with its live state and a remove button', () => {
@@ -20,11 +22,22 @@ describe('RelaysSection', () => {
       />,
     )
     const rows = byTestId(tree, 'relay-row')
-    expect(rows.map((r) => r.props['data-url'])).toEqual(['ws://127.0.0.1:7447', 'wss://r.example'])
+    expect(rows.map((r) => r.props['data-url'])).toEqual(relays.map((r) => r.url))
     expect(rows.map((r) => text(one([r], 'relay-state')))).toEqual([
       'error: connection failed',
       'connected',
+      'connected',
+      'connecting',
     ])
+    expect(rows.map((r) => text(one([r], 'relay-kind')))).toEqual([
+      'Not known yet whether it is a TSEED relay',
+      'TSEED relay',
+      'Plain relay: announces are published but nobody pays or charges for them',
+      'TSEED relay · TEST MODE: play money',
+    ])
+    expect(rows.map((r) => r.props['data-kind'])).toEqual(['unknown', 'tseed', 'plain', 'tseed'])
+    expect(text(rows.slice(1, 2))).toContain('Example seeding relay')
+    expect(text(rows.slice(2, 3))).toContain('Chat relay')
     ;(one(rows.slice(1, 2), 'remove-relay').props.onClick as () => void)()
     expect(removed).toEqual(['wss://r.example'])
   })
