@@ -86,7 +86,11 @@ async function main(): Promise<void> {
   await popup.locator('[data-testid="import-key-password"]').fill(DEMO_PASSWORD)
   await popup.locator('[data-testid="import-key-confirm"]').fill(DEMO_PASSWORD)
   await popup.locator('[data-testid="import-key"]').click()
+  // The key shows under Settings; the wallet view then opens again, as a user would leave it.
+  await popup.locator('[data-testid="balance"]').waitFor()
+  await popup.locator('[data-testid="view-settings"]').click()
   await popup.locator('[data-testid="npub"]', { hasText: npub }).waitFor()
+  await popup.locator('[data-testid="view-wallet"]').click()
   const tseed = await topUp(relay.url, demoKey, 1_000n)
   console.info(
     `  demo key ${npub} imported (password: ${DEMO_PASSWORD}); topped up with 1,000 test sats = ${tseed} TSEED`,

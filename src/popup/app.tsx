@@ -16,6 +16,7 @@ import { TopUpScreen } from './components/top-up'
 import type { HostPermission } from './host-permission'
 import { useTypedQuote } from './use-typed-quote'
 import { canSign } from '../background/signer/identity'
+import { ViewTabs, type View } from './components/view-tabs'
 
 export const POLL_MS = 1_000
 
@@ -48,6 +49,7 @@ export function App(p: AppProps) {
   )
   const [exported, setExported] = useState<{ nsec: string; ncryptsec: string } | null>(null)
   const [screen, setScreen] = useState<'main' | 'top-up' | 'cash-out'>('main')
+  const [view, setView] = useState<View>('wallet')
   const [cashTseed, setCashTseed] = useState('')
   const [destination, setDestination] = useState('')
   const [cashResult, setCashResult] = useState<CashOutView | null>(null)
@@ -155,6 +157,26 @@ export function App(p: AppProps) {
 
   // A locked key is known but cannot sign: announces wait for it like for no key.
   const hasKey = state !== null && canSign(state.keyState)
+  const identity =
+    state === null ? null : (
+      <IdentitySection
+        keyState={state.keyState}
+        npub={state.npub}
+        autoLockMinutes={state.autoLockMinutes}
+        exported={exported}
+        onGenerate={actions.generateKey}
+        onImport={actions.importKey}
+        onUnlock={actions.unlockKey}
+        onLock={() => void actions.lockKey()}
+        onProtect={actions.protectKey}
+        onExport={actions.exportKey}
+        onAutoLock={(minutes) => void actions.setAutoLock(minutes)}
+        signerKind={state.signerKind}
+        onUseNip07={() => void actions.useNip07()}
+        onUseBunker={actions.useBunker}
+        onUseLocal={() => void actions.useLocalKey()}
+      />
+    )
   return (
     <main class={`app app-${p.view}`}>
       <header class="app-head">
@@ -208,52 +230,52 @@ export function App(p: AppProps) {
                 void actions.refreshBalance()
               }}
             />
-          ) : hasKey ? (
-            <BalanceCard
-              wallet={state.wallet}
-              onCashOut={openCashOut}
-              onTopUp={openTopUp}
-              onRefresh={() => void actions.refreshBalance()}
-            />
-          ) : null}
-          <IdentitySection
-            keyState={state.keyState}
-            npub={state.npub}
-            autoLockMinutes={state.autoLockMinutes}
-            exported={exported}
-            onGenerate={actions.generateKey}
-            onImport={actions.importKey}
-            onUnlock={actions.unlockKey}
-            onLock={() => void actions.lockKey()}
-            onProtect={actions.protectKey}
-            onExport={actions.exportKey}
-            onAutoLock={(minutes) => void actions.setAutoLock(minutes)}
-            signerKind={state.signerKind}
-            onUseNip07={() => void actions.useNip07()}
-            onUseBunker={actions.useBunker}
-            onUseLocal={() => void actions.useLocalKey()}
-          />
-          <RelaysSection
-            relays={state.relays}
-            onAdd={actions.addRelay}
-            onRemove={(url) => void actions.removeRelay(url)}
-          />
-          <SitesSection
-            sites={state.sites}
-            spending={state.spending}
-            onDecide={(origin, decision) => void actions.setSiteDecision(origin, decision)}
-            onBudget={actions.setSiteBudget}
-            onDefaults={actions.setSpending}
-          />
-          <RelayLimitsSection limits={state.relayLimits} onSave={actions.setRelayLimits} />
-          <AnnouncesSection
-            announces={state.announces}
-            pendingCount={state.pendingCount}
-            hasKey={hasKey}
-            now={now}
-            onRetry={() => void actions.retryNow()}
-          />
-          <ActivitySection entries={state.activity} now={now} />
+          ) : (
+            <>
+              <ViewTabs view={view} onView={setView} waiting={state.pendingCount} />
+              {view === 'wallet' ? (
+                hasKey ? (
+                  <BalanceCard
+                    wallet={state.wallet}
+                    onCashOut={openCashOut}
+                    onTopUp={openTopUp}
+                    onRefresh={() => void actions.refreshBalance()}
+                  />
+                ) : (
+                  // Without a key that can sign, setting one up is the main action.
+                  identity
+                )
+              ) : view === 'activity' ? (
+                <>
+                  <AnnouncesSection
+                    announces={state.announces}
+                    pendingCount={state.pendingCount}
+                    hasKey={hasKey}
+                    now={now}
+                    onRetry={() => void actions.retryNow()}
+                  />
+                  <ActivitySection entries={state.activity} now={now} />
+                </>
+              ) : (
+                <>
+                  {identity}
+                  <RelaysSection
+                    relays={state.relays}
+                    onAdd={actions.addRelay}
+                    onRemove={(url) => void actions.removeRelay(url)}
+                  />
+                  <SitesSection
+                    sites={state.sites}
+                    spending={state.spending}
+                    onDecide={(origin, decision) => void actions.setSiteDecision(origin, decision)}
+                    onBudget={actions.setSiteBudget}
+                    onDefaults={actions.setSpending}
+                  />
+                  <RelayLimitsSection limits={state.relayLimits} onSave={actions.setRelayLimits} />
+                </>
+              )}
+            </>
+          )}
         </>
       )}
     </main>

@@ -3,7 +3,13 @@ import { mkdirSync } from 'node:fs'
 import { startRelayProcess, type RelayProcess } from '../../scripts/relay-process'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup, type ExtensionBrowser } from './support/chromium'
-import { answerPrompt, importKey, setSiteBudget, useOnlyRelay } from './support/popup-actions'
+import {
+  answerPrompt,
+  importKey,
+  setSiteBudget,
+  showView,
+  useOnlyRelay,
+} from './support/popup-actions'
 import { topUp } from '../../scripts/dev-top-up'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
@@ -53,6 +59,7 @@ test('an unfunded download is refused with the exact message and shown in the po
   )
   // The site is new: the user is asked first, and allows it as a user would.
   expect(await answerPrompt(playwrightDriver(popup), site.origin, 'allow-site')).toBe(5n)
+  await showView(playwrightDriver(popup), 'activity')
   const result = popup
     .locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
     .locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)
@@ -103,6 +110,7 @@ test('a page announce reaches the relay as a signed kind 21000 and the popup sho
   expect(flat).not.toContain('127.0.0.1:' + new URL(site.origin).port)
   expect(flat).not.toContain('abcdefghijkl')
 
+  await showView(playwrightDriver(popup), 'activity')
   const row = popup.locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
   await expect(row).toBeVisible()
   await expect(row.locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)).toHaveText(
@@ -135,6 +143,7 @@ test('the same announce made twice in a row is published once', async () => {
   const q = announceQuery({ infoHash: hash.bytes, uploaded: 5n, downloaded: 6n, left: 7n })
   for (let i = 0; i < 2; i++) await announceFrom(page, q)
   await waitForAnnounces(relay.url, hash.hex, (es) => es.length > 0)
+  await showView(playwrightDriver(popup), 'activity')
   const rows = popup.locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
   await expect(rows).toHaveCount(1)
   // Both requests reached the tracker: the extension only observes.

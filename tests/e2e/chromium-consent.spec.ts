@@ -12,6 +12,7 @@ import {
   answerPrompt,
   byId,
   importKey,
+  showView,
   setRelayLimits,
   useOnlyRelay,
 } from './support/popup-actions'
@@ -79,6 +80,7 @@ async function badgeText(): Promise<string> {
 }
 
 async function setLineSpeed(mbps: string): Promise<void> {
+  await showView(playwrightDriver(popup), 'settings')
   await popup.locator(byId('default-line')).fill(mbps)
   await popup.locator(byId('save-defaults')).click()
   await expect(popup.locator(byId('error'))).toHaveCount(0)
@@ -139,6 +141,7 @@ test('a blocked site is never published again, and is not even asked about', asy
     announceQuery({ infoHash: first.bytes, uploaded: 0n, downloaded: 1_000_000n, left: 5n }),
   )
   await answerPrompt(playwrightDriver(popup), site.origin, 'block')
+  await showView(playwrightDriver(popup), 'settings')
   const row = popup.locator(`${byId('site-row')}[data-origin="${site.origin}"]`)
   await expect(row).toHaveAttribute('data-decision', 'block')
 
@@ -147,6 +150,7 @@ test('a blocked site is never published again, and is not even asked about', asy
     page,
     announceQuery({ infoHash: later.bytes, uploaded: 0n, downloaded: 2_000_000n, left: 5n }),
   )
+  await showView(playwrightDriver(popup), 'activity')
   await expect(popup.locator(byId('activity-entry')).first()).toContainText(
     'not published: you blocked announces from this site',
   )
@@ -215,6 +219,7 @@ test('an allowed site past its daily budget is held; the balance never drops bel
     await waitForAnnounces(relay.url, torrents[i]!.hex, (es) => es.length === 1)
   }
   await expect.poll(() => tseedBalance(relay.url, secretKey)).toBe(before - 100n)
+  await showView(playwrightDriver(popup), 'settings')
   await expect(
     popup.locator(`${byId('site-row')}[data-origin="${site.origin}"] ${byId('site-spent')}`),
   ).toContainText('100 of 100 TSEED')
@@ -246,6 +251,7 @@ test("the relay's own spending limit refuses an announce the user allowed, and c
     announceQuery({ infoHash: hash.bytes, uploaded: 0n, downloaded: 20_000_000n, left: 1n }),
   )
   await answerPrompt(playwrightDriver(popup), site.origin, 'allow-site')
+  await showView(playwrightDriver(popup), 'activity')
   const result = popup
     .locator(`[data-testid="announce-row"][data-info-hash="${hash.hex}"]`)
     .locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)

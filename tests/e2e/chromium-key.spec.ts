@@ -8,7 +8,14 @@ import { startRelayProcess } from '../../scripts/relay-process'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
 import { trickyInfoHash } from './support/fixtures'
 import { playwrightDriver } from './support/playwright-driver'
-import { answerPrompt, byId, importKey, TEST_PASSWORD, useOnlyRelay } from './support/popup-actions'
+import {
+  answerPrompt,
+  byId,
+  importKey,
+  showView,
+  TEST_PASSWORD,
+  useOnlyRelay,
+} from './support/popup-actions'
 import { fetchAnnounces, waitForAnnounces } from './support/relay-client'
 import { expectAccessible } from './support/axe'
 
@@ -73,6 +80,7 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     await answerPrompt(d, site.origin, 'allow-site')
     await waitForAnnounces(relay.url, first.hex, (es) => es.length === 1)
 
+    await showView(d, 'settings')
     await popup.locator(byId('lock-key')).click()
     await expect(popup.locator(byId('key-locked'))).toBeVisible()
     const locked = await browser.worker.evaluate(async () =>
@@ -82,9 +90,15 @@ test('the key rests encrypted; a locked key publishes nothing until the password
 
     const second = trickyInfoHash()
     await announce(second)
+    await showView(d, 'activity')
     await expect(popup.locator(byId('waiting-for-key'))).toBeVisible()
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/key-locked-chromium.png' })
+    await expectAccessible(popup, 'activity, key locked')
+    // Unlocking is the wallet view's main action while the key is locked.
+    await showView(d, 'wallet')
+    await expect(popup.locator(byId('key-locked'))).toBeVisible()
+    await popup.screenshot({ path: 'test-results/wallet-locked-chromium.png' })
     await expectAccessible(popup, 'locked key')
     await popup.waitForTimeout(2_000)
     expect(await fetchAnnounces(relay.url, second.hex)).toEqual([])
@@ -97,6 +111,9 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     await waitForAnnounces(relay.url, second.hex, (es) => es.length === 1)
 
     // Export needs the password again, and gives back the very key.
+    await showView(d, 'settings')
+    await expectAccessible(popup, 'settings')
+    await popup.screenshot({ path: 'test-results/settings-chromium.png', fullPage: true })
     await popup.locator(`${byId('export')} summary`).click()
     await popup.locator(byId('export-password')).fill(TEST_PASSWORD)
     await popup.locator(byId('export-key')).click()

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { startRelayProcess, type RelayProcess } from '../../scripts/relay-process'
@@ -15,8 +15,13 @@ import {
   waitForNostr,
 } from './support/nip07-signer'
 import { playwrightDriver } from './support/playwright-driver'
-import { answerPrompt, byId, useOnlyRelay } from './support/popup-actions'
-import { fetchAnnounces, verifiesFresh, waitForAnnounces } from './support/relay-client'
+import { answerPrompt, byId, showView, useOnlyRelay } from './support/popup-actions'
+import {
+  fetchAnnounces,
+  verifiesFresh,
+  waitForAnnounces,
+  watchArrivals,
+} from './support/relay-client'
 
 /**
  * Signing with the user's own NIP-07 extension: TSEED next to a test signer
@@ -69,6 +74,9 @@ async function announceFrom(page: Page, hash: ReturnType<typeof trickyInfoHash>)
 
 async function connectSigner(popup: Page): Promise<void> {
   await popup.locator(byId('use-nip07')).click({ timeout: 20_000 })
+  // Once it can sign, the signer is shown under Settings and the wallet takes the first view.
+  await expect(popup.locator(byId('balance'))).toBeVisible()
+  await showView(playwrightDriver(popup), 'settings')
   await expect(popup.locator(byId('npub'))).toHaveText(SIGNER_NPUB)
   const identity = popup.locator(byId('identity'))
   await expect(identity).toHaveAttribute('data-key-state', 'external')
@@ -89,10 +97,34 @@ test('announces are signed by the NIP-07 signer extension and reach the relay', 
   expect(events[0]!.kind).toBe(21000)
   expect(events[0]!.pubkey).toBe(SIGNER_PUBKEY)
   expect(verifiesFresh(events[0]!)).toBe(true)
+  await showView(d, 'activity')
   await expect(
     popup.locator(`${byId('announce-row')}[data-info-hash="${hash.hex}"] ${byId('relay-result')}`),
   ).toHaveText(/^OK/)
   await popup.screenshot({ path: 'test-results/nip07-published-chromium.png', fullPage: true })
+
+  // Latency through the signer extension, one announce at a time, page call to relay broadcast.
+  const watch = await watchArrivals(relay!.url)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < 10; i++) {
+      const h = trickyInfoHash()
+      const start = performance.now()
+      await announceFrom(page, h)
+      times.push((await watch.arrival(h.hex)) - start)
+    }
+  } finally {
+    watch.close()
+  }
+  times.sort((a, b) => a - b)
+  const report = {
+    announces: times.length,
+    p50Ms: Math.round(times[Math.floor(times.length / 2)]!),
+    maxMs: Math.round(times[times.length - 1]!),
+  }
+  writeFileSync('test-results/nip07-latency.json', `${JSON.stringify(report)}\n`)
+  console.info(`NIP-07 announce to relay: ${JSON.stringify(report)}`)
+  expect(times).toHaveLength(10)
 })
 
 test('a forged signature or an event by another key is never published', async () => {
@@ -100,6 +132,7 @@ test('a forged signature or an event by another key is never published', async (
   const d = playwrightDriver(popup)
   await connectSigner(popup)
   await useOnlyRelay(d, relay!.url)
+  await showView(d, 'activity')
   const resultOf = (hex: string) =>
     popup.locator(`${byId('announce-row')}[data-info-hash="${hex}"] ${byId('relay-result')}`)
 

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test'
 import { startRelayProcess } from '../../scripts/relay-process'
 import { announceQuery, startTrackerSite } from '../../scripts/demo-site'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
-import { answerPrompt, generateKey, useOnlyRelay } from './support/popup-actions'
+import { answerPrompt, generateKey, showView, useOnlyRelay } from './support/popup-actions'
 import { playwrightDriver } from './support/playwright-driver'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { trickyInfoHash } from './support/fixtures'
@@ -41,6 +41,7 @@ test('announces made while the relay is down, with the worker killed, all arrive
 
     // The popup must show them as not delivered yet.
     const watcher = await openPopup(browser)
+    await showView(playwrightDriver(watcher), 'activity')
     for (const h of hashes) {
       const result = watcher
         .locator(`[data-testid="announce-row"][data-info-hash="${h.hex}"]`)
@@ -58,6 +59,7 @@ test('announces made while the relay is down, with the worker killed, all arrive
     relay = await startRelayProcess({ port, dbPath })
     // Opening the popup wakes the worker, which drains the outbox at start.
     const popup2 = await openPopup(browser)
+    await showView(playwrightDriver(popup2), 'activity')
     for (const [i, h] of hashes.entries()) {
       const events = await waitForAnnounces(relay.url, h.hex, (es) => es.length > 0, 60_000)
       expect(events[0]!.pubkey).toBe(pubkey)

@@ -8,7 +8,7 @@ import { startRelayProcess } from '../../scripts/relay-process'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
 import { trickyInfoHash } from './support/fixtures'
 import { playwrightDriver } from './support/playwright-driver'
-import { answerPrompt, byId, importKey, useOnlyRelay } from './support/popup-actions'
+import { answerPrompt, byId, importKey, showView, useOnlyRelay } from './support/popup-actions'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { assertAuditZero } from './support/relay-audit'
 import { expectAccessible } from './support/axe'
@@ -38,6 +38,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     const d = playwrightDriver(popup)
     await importKey(d, nip19.nsecEncode(sk), nip19.npubEncode(getPublicKey(sk)))
     await useOnlyRelay(d, relay.url)
+    await showView(d, 'wallet')
     await expect(popup.locator(byId('balance-tseed'))).toHaveText('0 TSEED')
     await expect(popup.locator(byId('test-mode'))).toBeVisible()
 

@@ -12,6 +12,7 @@ import {
   byId,
   importKey,
   setRelayLimits,
+  showView,
   useOnlyRelay,
   waitFor,
 } from './support/popup-actions'
@@ -112,6 +113,7 @@ test('Firefox: nothing is signed without consent; consented announces reach the 
     expect(tagValue(ev, 'uploaded')).toBe('42')
     expect(tagValue(ev, 'downloaded')).toBe('7')
     expect(tagValue(ev, 'left')).toBe('1000')
+    await showView(d, 'activity')
     await waitFor('the OK in the Firefox popup', async () => {
       const text = await d
         .text(
@@ -143,6 +145,7 @@ test('Firefox: nothing is signed without consent; consented announces reach the 
     expect(await tseedBalance(relay.url, secretKey)).toBe(funded - 900n)
 
     // The popup's balance is the relay's, to the unit.
+    await showView(d, 'wallet')
     await d.click(byId('refresh-balance'))
     await waitFor('the balance in the Firefox popup', async () =>
       (await d.attributes(byId('balance-tseed'), 'data-tseed'))[0] === (funded - 900n).toString()

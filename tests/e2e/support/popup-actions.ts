@@ -37,6 +37,27 @@ export async function waitFor<T>(
   }
 }
 
+export type PopupView = 'wallet' | 'activity' | 'settings'
+
+/** Opens one of the popup's three views, as a user clicks its button. */
+export async function showView(d: PopupDriver, view: PopupView): Promise<void> {
+  await waitFor(`the ${view} button`, async () =>
+    (await d.count(byId(`view-${view}`))) > 0 ? true : undefined,
+  )
+  await d.click(byId(`view-${view}`))
+}
+
+/** The npub the Settings view shows, read from there and back to the wallet. */
+async function settingsNpub(d: PopupDriver, accept: (npub: string) => boolean): Promise<string> {
+  await showView(d, 'settings')
+  const npub = await waitFor('an npub in the popup', async () => {
+    const t = (await d.text(byId('npub'))).trim()
+    return accept(t) ? t : undefined
+  })
+  await showView(d, 'wallet')
+  return npub
+}
+
 /** The password the tests protect their keys with. */
 export const TEST_PASSWORD = 'correct horse battery'
 
@@ -48,10 +69,11 @@ export async function generateKey(d: PopupDriver, password = TEST_PASSWORD): Pro
   await d.fill(byId('new-key-password'), password)
   await d.fill(byId('new-key-confirm'), password)
   await d.click(byId('generate-key'))
-  const npub = await waitFor('an npub in the popup', async () => {
-    const t = (await d.text(byId('npub'))).trim()
-    return t.startsWith('npub1') ? t : undefined
-  })
+  // A key that can sign moves from the wallet view to Settings.
+  await waitFor('the new key', async () =>
+    (await d.count(byId('balance'))) > 0 ? true : undefined,
+  )
+  const npub = await settingsNpub(d, (t) => t.startsWith('npub1'))
   const decoded = nip19.decode(npub)
   if (decoded.type !== 'npub') throw new Error(`popup shows ${npub}, not an npub`)
   return decoded.data
@@ -59,6 +81,7 @@ export async function generateKey(d: PopupDriver, password = TEST_PASSWORD): Pro
 
 /** Replaces the configured relays with exactly `relayUrl`. */
 export async function useOnlyRelay(d: PopupDriver, relayUrl: string): Promise<void> {
+  await showView(d, 'settings')
   await d.fill(byId('relay-input'), relayUrl)
   await d.click(byId('add-relay'))
   await waitFor(`relay ${relayUrl} listed`, async () =>
@@ -89,9 +112,10 @@ export async function importKey(
   await d.fill(byId('import-key-password'), password)
   if (!key.startsWith('ncryptsec1')) await d.fill(byId('import-key-confirm'), password)
   await d.click(byId('import-key'))
-  await waitFor(`npub ${expectedNpub} in the popup`, async () =>
-    (await d.text(byId('npub'))).trim() === expectedNpub ? true : undefined,
+  await waitFor('the imported key', async () =>
+    (await d.count(byId('balance'))) > 0 ? true : undefined,
   )
+  await settingsNpub(d, (t) => t === expectedNpub)
 }
 
 export type PromptButton = 'allow-site' | 'allow-once' | 'block' | 'decline'
@@ -121,6 +145,7 @@ export async function answerPrompt(
 
 /** Sets an allowed site's daily budget in the popup's site list. */
 export async function setSiteBudget(d: PopupDriver, origin: string, tokens: bigint): Promise<void> {
+  await showView(d, 'settings')
   const row = `${byId('site-row')}[data-origin="${origin}"]`
   await d.fill(`${row} ${byId('site-budget-input')}`, tokens.toString())
   await d.click(`${row} ${byId('site-budget-save')}`)
@@ -141,6 +166,7 @@ export async function setRelayLimits(
   perHour: string,
   perDay: string,
 ): Promise<void> {
+  await showView(d, 'settings')
   const row = `${byId('relay-limit-row')}[data-relay="${relayUrl}"]`
   await waitFor(`the spending limit of ${relayUrl}`, async () =>
     (await d.count(`${row} ${byId('relay-limit-save')}`)) > 0 ? true : undefined,

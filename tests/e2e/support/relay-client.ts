@@ -46,3 +46,45 @@ export function tagValue(e: NostrEvent, name: string): string | undefined {
 export function verifiesFresh(e: NostrEvent): boolean {
   return verifyEvent(JSON.parse(JSON.stringify(e)) as NostrEvent)
 }
+
+/**
+ * A live subscription to every kind 21000 the relay accepts from now on,
+ * noting when each torrent's first event arrived: the time an announce takes
+ * from the page to a relay that stored it.
+ */
+export async function watchArrivals(
+  relayUrl: string,
+): Promise<{ arrival(infoHashHex: string, timeoutMs?: number): Promise<number>; close(): void }> {
+  const relay = await Relay.connect(relayUrl)
+  const seen = new Map<string, number>()
+  const waiters = new Map<string, (at: number) => void>()
+  relay.subscribe([{ kinds: [21000], since: Math.floor(Date.now() / 1000) - 1 }], {
+    onevent(e) {
+      const at = performance.now()
+      const hash = tagValue(e, 'i')
+      if (hash === undefined || seen.has(hash)) return
+      seen.set(hash, at)
+      waiters.get(hash)?.(at)
+    },
+  })
+  return {
+    arrival: (hash, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const at = seen.get(hash)
+        if (at !== undefined) {
+          resolve(at)
+          return
+        }
+        const timer = setTimeout(() => {
+          reject(new Error(`no announce for ${hash} within ${timeoutMs} ms`))
+        }, timeoutMs)
+        waiters.set(hash, (t) => {
+          clearTimeout(timer)
+          resolve(t)
+        })
+      }),
+    close: () => {
+      relay.close()
+    },
+  }
+}
