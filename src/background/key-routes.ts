@@ -2,6 +2,7 @@ import type { DrainScheduler } from './drain-scheduler'
 import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { AutoLock } from './signer/auto-lock'
 import type { SigningIdentity } from './signer/identity'
+import type { Nip07Presence } from './signer/nip07-signer'
 import type { Wallet } from './wallet/wallet'
 
 export interface KeyInfo {
@@ -63,6 +64,12 @@ export function createKeyRoutes(d: KeyRouteDeps) {
       await d.ready
       await d.identity.useNip07()
       return afterUnlock()
+    },
+
+    /** For onboarding: is a NIP-07 signer extension present in an open tab? */
+    async detectNip07(): Promise<{ presence: Nip07Presence }> {
+      await d.ready
+      return { presence: await d.identity.detectNip07() }
     },
 
     /** Signs with the user's NIP-46 bunker. */

@@ -17,6 +17,7 @@ import type { HostPermission } from './host-permission'
 import { useTypedQuote } from './use-typed-quote'
 import { canSign } from '../background/signer/identity'
 import { ViewTabs, type View } from './components/view-tabs'
+import type { Nip07Presence } from '../background/signer/nip07-signer'
 
 export const POLL_MS = 1_000
 
@@ -50,6 +51,7 @@ export function App(p: AppProps) {
   const [exported, setExported] = useState<{ nsec: string; ncryptsec: string } | null>(null)
   const [screen, setScreen] = useState<'main' | 'top-up' | 'cash-out'>('main')
   const [view, setView] = useState<View>('wallet')
+  const [nip07Presence, setNip07Presence] = useState<Nip07Presence | null>(null)
   const [cashTseed, setCashTseed] = useState('')
   const [destination, setDestination] = useState('')
   const [cashResult, setCashResult] = useState<CashOutView | null>(null)
@@ -141,6 +143,18 @@ export function App(p: AppProps) {
     void actions.dismissTopUp()
   }
 
+  // Onboarding suggests the user's signer extension only where it can see one.
+  const keyless = state?.keyState === 'none'
+  useEffect(() => {
+    if (!keyless) return
+    p.send('detectNip07').then(
+      (r) => {
+        setNip07Presence(r.presence)
+      },
+      () => undefined,
+    )
+  }, [p.send, keyless])
+
   useEffect(() => {
     if (p.hostPermission === null) return
     void p.hostPermission.check().then(setHostGranted)
@@ -173,6 +187,7 @@ export function App(p: AppProps) {
         onAutoLock={(minutes) => void actions.setAutoLock(minutes)}
         signerKind={state.signerKind}
         onUseNip07={() => void actions.useNip07()}
+        nip07Presence={nip07Presence}
         onUseBunker={actions.useBunker}
         onUseLocal={() => void actions.useLocalKey()}
       />

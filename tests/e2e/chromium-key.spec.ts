@@ -32,6 +32,9 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     const popup = await openPopup(browser)
     const d = playwrightDriver(popup)
     await popup.locator(byId('no-key')).waitFor()
+    // No website is open yet, so there is no tab a signer extension could show in.
+    await expect(popup.locator(byId('nip07-presence'))).toHaveAttribute('data-presence', 'no-tab')
+    await popup.screenshot({ path: 'test-results/first-run-chromium.png', fullPage: true })
     await expectAccessible(popup, 'first run (no key)')
     await importKey(d, nsec, nip19.npubEncode(getPublicKey(sk)))
     await useOnlyRelay(d, relay.url)

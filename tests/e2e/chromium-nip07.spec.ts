@@ -73,6 +73,8 @@ async function announceFrom(page: Page, hash: ReturnType<typeof trickyInfoHash>)
 }
 
 async function connectSigner(popup: Page): Promise<void> {
+  // Onboarding sees the signer in the open site tab before anything is asked of it.
+  await expect(popup.locator(byId('nip07-presence'))).toHaveAttribute('data-presence', 'found')
   await popup.locator(byId('use-nip07')).click({ timeout: 20_000 })
   // Once it can sign, the signer is shown under Settings and the wallet takes the first view.
   await expect(popup.locator(byId('balance'))).toBeVisible()

@@ -8,7 +8,13 @@ import {
   type BunkerDeps,
   type BunkerSession,
 } from './nip46-signer'
-import { createNip07Signer, verifiedNip07Signer, type Nip07Deps } from './nip07-signer'
+import {
+  createNip07Signer,
+  detectNip07Signer,
+  verifiedNip07Signer,
+  type Nip07Deps,
+  type Nip07Presence,
+} from './nip07-signer'
 import type { Signer } from './signer'
 
 /** Who signs: the key stored here, the user's signer extension, or their bunker. */
@@ -27,6 +33,8 @@ export interface SigningIdentity extends Omit<Identity, 'state'> {
   kind(): SignerKind
   /** Asks the NIP-07 signer in an open tab for its pubkey and signs through it from now on. */
   useNip07(): Promise<string>
+  /** Whether a NIP-07 signer shows in an open tab, without asking it anything. */
+  detectNip07(): Promise<Nip07Presence>
   /** Connects to a NIP-46 bunker (`bunker://…`) and signs through it from now on. */
   useBunker(uri: string): Promise<string>
   /** Back to the key stored here (if there is one). */
@@ -132,6 +140,8 @@ export function createSigningIdentity(deps: SigningIdentityDeps): SigningIdentit
       await switchTo({ kind: 'nip07', pubkey }, verifiedNip07Signer(deps.nip07, pubkey))
       return pubkey
     },
+
+    detectNip07: () => detectNip07Signer(deps.nip07),
 
     async useBunker(uri) {
       const session = await connectBunker(uri, bunkerDeps)

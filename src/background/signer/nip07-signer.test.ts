@@ -3,6 +3,7 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createNip07Signer,
+  detectNip07Signer,
   Nip07Error,
   NoSignerError,
   NoTabError,
@@ -211,5 +212,39 @@ describe('createNip07Signer', () => {
     await expect(createNip07Signer(a.deps).connect()).rejects.toBeInstanceOf(SignerRefusedError)
     const b = tabsDeps({ 1: { nostr: cyclic } })
     await expect(createNip07Signer(b.deps).connect()).rejects.toThrow(/reported an error/)
+  })
+})
+
+describe('detectNip07Signer', () => {
+  it('finds a signer in an open tab without asking it anything', async () => {
+    let asked = 0
+    const nostr = {
+      getPublicKey: () => {
+        asked++
+        return Promise.resolve(userPubkey)
+      },
+    }
+    const { deps, calls } = tabsDeps({ 1: {}, 2: { nostr } })
+    expect(await detectNip07Signer(deps)).toBe('found')
+    expect(calls).toEqual([1, 2])
+    expect(asked).toBe(0)
+  })
+
+  it('says none for tabs without one, no-tab without tabs, and survives a closed tab', async () => {
+    expect(await detectNip07Signer(tabsDeps({ 1: {}, 2: { nostr: 'not a signer' } }).deps)).toBe(
+      'none',
+    )
+    expect(await detectNip07Signer(tabsDeps({}).deps)).toBe('no-tab')
+    const closed = tabsDeps(
+      { 2: { nostr: fakeNostr(userSk) } },
+      { candidateTabs: () => Promise.resolve([1, 2]) },
+    )
+    expect(await detectNip07Signer(closed.deps)).toBe('found')
+  })
+
+  it('looks at no more than three tabs', async () => {
+    const { deps, calls } = tabsDeps({ 1: {}, 2: {}, 3: {}, 4: { nostr: fakeNostr(userSk) } })
+    expect(await detectNip07Signer(deps)).toBe('none')
+    expect(calls).toEqual([1, 2, 3])
   })
 })

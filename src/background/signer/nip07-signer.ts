@@ -229,6 +229,57 @@ export function createNip07Signer(deps: Nip07Deps): Nip07Signer {
   }
 }
 
+/** Whether a signer extension is in an open tab: `no-tab` when no http(s) tab is open to look in. */
+export type Nip07Presence = 'found' | 'none' | 'no-tab'
+
+/** Tabs looked at by {@link detectNip07Signer}; a signer extension is in every tab or in none. */
+const DETECT_TABS = 3
+
+/**
+ * Runs in the page, like {@link nip07PageCall}: true when `window.nostr`
+ * offers `getPublicKey`. Nothing is called on it, so no signer prompt opens.
+ */
+export async function nip07PagePresence(settleMs: number, pollMs: number): Promise<boolean> {
+  const has = (): boolean => {
+    try {
+      const nostr = (window as { nostr?: { getPublicKey?: unknown } }).nostr
+      return typeof nostr === 'object' && typeof nostr.getPublicKey === 'function'
+    } catch {
+      return false
+    }
+  }
+  const deadline = Date.now() + settleMs
+  while (!has() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+  }
+  return has()
+}
+
+/**
+ * Looks for a NIP-07 signer in the first few open http(s) tabs, for
+ * onboarding. A page can fake `window.nostr`, so this only decides what the
+ * popup suggests; connecting still asks the signer and verifies every event.
+ */
+export async function detectNip07Signer(
+  deps: Pick<Nip07Deps, 'executeInTab' | 'candidateTabs' | 'pollMs'>,
+): Promise<Nip07Presence> {
+  const tabs = (await deps.candidateTabs()).slice(0, DETECT_TABS)
+  if (tabs.length === 0) return 'no-tab'
+  for (const tabId of tabs) {
+    try {
+      if (
+        (await deps.executeInTab(tabId, nip07PagePresence, [SETTLE_MS, deps.pollMs ?? 100])) ===
+        true
+      ) {
+        return 'found'
+      }
+    } catch {
+      // A closed or restricted tab just has no signer to offer.
+    }
+  }
+  return 'none'
+}
+
 /** A NIP-07 signer for `pubkey` whose every event is checked (pubkey, content, signature). */
 export function verifiedNip07Signer(deps: Nip07Deps, pubkey: string): Signer {
   return createVerifyingSigner(createNip07Signer({ ...deps, expectedPubkey: pubkey }), pubkey)

@@ -18,6 +18,7 @@ const base: IdentityProps = {
   onAutoLock: (m) => calls.push(['autoLock', m]),
   signerKind: 'local',
   onUseNip07: () => calls.push(['nip07']),
+  nip07Presence: null,
   onUseBunker: (...a) => (calls.push(['bunker', ...a]), Promise.resolve(true)),
   onUseLocal: () => calls.push(['local']),
 }
@@ -119,5 +120,23 @@ describe('IdentitySection', () => {
     ;(one(external, 'use-local-key').props.onClick as () => void)()
     expect(byTestId(external, 'lock-key')).toHaveLength(0)
     expect(calls).toEqual([['nip07'], ['bunker', 'bunker://abc'], ['local']])
+  })
+
+  it('says in one line what each way to sign means, and whether a signer extension was found', () => {
+    const looking = expand(<IdentitySection {...base} />)
+    expect(findAll(looking, (e) => e.type === 'h3').map((h) => text([h]))).toEqual([
+      'A new seeding key (recommended)',
+      'A key you already have',
+      'Your signer extension (NIP-07)',
+      'A remote signer (NIP-46 bunker)',
+    ])
+    expect(byTestId(looking, 'nip07-presence')).toHaveLength(0)
+    const found = expand(<IdentitySection {...base} nip07Presence="found" />)
+    expect(one(found, 'nip07-presence').props['data-presence']).toBe('found')
+    expect(text(one(found, 'nip07-presence'))).toContain('active in one of your open tabs')
+    const none = expand(<IdentitySection {...base} nip07Presence="none" />)
+    expect(text(one(none, 'nip07-presence'))).toContain('Install Alby or nos2x')
+    const noTab = expand(<IdentitySection {...base} nip07Presence="no-tab" />)
+    expect(text(one(noTab, 'nip07-presence'))).toContain('Open any website')
   })
 })

@@ -1,4 +1,5 @@
 import type { IdentityState } from '../../background/signer/identity'
+import type { Nip07Presence } from '../../background/signer/nip07-signer'
 import { SecretInput, submitFields } from './form'
 
 export interface IdentityProps {
@@ -17,6 +18,8 @@ export interface IdentityProps {
   /** Which outside signer holds the key, when `keyState` is `external`. */
   signerKind: 'local' | 'nip07' | 'nip46'
   onUseNip07: () => void
+  /** Whether a NIP-07 signer showed in an open tab; null while looking or not looked. */
+  nip07Presence: Nip07Presence | null
   onUseBunker: (uri: string) => Promise<boolean>
   onUseLocal: () => void
 }
@@ -119,9 +122,18 @@ export function IdentitySection(p: IdentityProps) {
   )
 }
 
+const PRESENCE_TEXT: Record<Nip07Presence, string> = {
+  found: 'A signer extension is active in one of your open tabs.',
+  none: 'No signer extension found in your open tabs. Install Alby or nos2x, or open a website.',
+  'no-tab': 'Open any website in a tab to use a signer extension: it works inside web pages.',
+}
+
+/** The three ways to sign, each said in one line; a dedicated key kept here comes first. */
 function NewKeyForms(p: IdentityProps) {
   return (
     <>
+      <h3>A new seeding key (recommended)</h3>
+      <p class="muted">Made here and stored encrypted with your password; used only for seeding.</p>
       <form
         class="stack"
         onSubmit={submitFields(['password', 'confirm'], (v) => p.onGenerate(v.password, v.confirm))}
@@ -132,6 +144,8 @@ function NewKeyForms(p: IdentityProps) {
           Generate a seeding key
         </button>
       </form>
+      <h3>A key you already have</h3>
+      <p class="muted">Paste it once; it is stored encrypted like a new one.</p>
       <form
         class="stack"
         onSubmit={submitFields(['key', 'password', 'confirm'], (v) =>
@@ -159,12 +173,26 @@ function NewKeyForms(p: IdentityProps) {
           Import
         </button>
       </form>
-      <p class="muted">Or sign with a signer you already use:</p>
+      <h3>Your signer extension (NIP-07)</h3>
+      <p class="muted">
+        Alby, nos2x and others sign in an open website tab; the key never leaves them.
+      </p>
+      {p.nip07Presence !== null ? (
+        <p
+          class={p.nip07Presence === 'found' ? 'ok-text' : 'muted'}
+          data-testid="nip07-presence"
+          data-presence={p.nip07Presence}
+        >
+          {PRESENCE_TEXT[p.nip07Presence]}
+        </p>
+      ) : null}
       <div class="row">
         <button type="button" class="secondary" data-testid="use-nip07" onClick={p.onUseNip07}>
           Use my signer extension (NIP-07)
         </button>
       </div>
+      <h3>A remote signer (NIP-46 bunker)</h3>
+      <p class="muted">The key stays in your signer app or server, which signs each announce.</p>
       <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
         <SecretInput
           name="uri"
