@@ -14,6 +14,7 @@ import {
   SIGNER_PUBKEY,
   waitForNostr,
 } from './support/nip07-signer'
+import { expectAccessible } from './support/axe'
 import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, showView, useOnlyRelay } from './support/popup-actions'
 import {
@@ -88,8 +89,10 @@ async function connectSigner(popup: Page): Promise<void> {
 test('announces are signed by the NIP-07 signer extension and reach the relay', async () => {
   const { page, popup } = await setUp()
   const d = playwrightDriver(popup)
+  await expectAccessible(popup, 'first run with a signer extension found')
   await connectSigner(popup)
   await popup.screenshot({ path: 'test-results/nip07-connected-chromium.png' })
+  await expectAccessible(popup, 'settings with a NIP-07 signer')
   await useOnlyRelay(d, relay!.url)
 
   const hash = trickyInfoHash()
