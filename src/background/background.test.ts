@@ -143,7 +143,7 @@ describe('createBackground', () => {
       return state.announces[0]?.results[0]?.result.state === 'ok'
     })
     expect(state.pendingCount).toBe(0)
-    expect(state.relays).toEqual([{ url: relay.url, state: 'connected' }])
+    expect(state.relays).toMatchObject([{ url: relay.url, state: 'connected' }])
     expect(state.announces[0]?.site).toBe('127.0.0.1:8080')
     // The secret key never reaches storage.local.
     const sk = JSON.stringify(localArea.dump())

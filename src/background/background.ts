@@ -299,6 +299,13 @@ export function createBackground(deps: BackgroundDeps): Background {
 
 /** An Outbox whose every call first waits for the real one. */
 function lazyOutbox(ready: Promise<Outbox>): Outbox {
+  let real: Outbox | null = null
+  ready.then(
+    (o) => {
+      real = o
+    },
+    () => undefined,
+  )
   return {
     add: async (...a) => (await ready).add(...a),
     get: async (...a) => (await ready).get(...a),
@@ -310,5 +317,7 @@ function lazyOutbox(ready: Promise<Outbox>): Outbox {
     prune: async (...a) => (await ready).prune(...a),
     findRefused: async (...a) => (await ready).findRefused(...a),
     requeue: async (...a) => (await ready).requeue(...a),
+    // Before the outbox opens nothing has been read from it, so any number unlike its own will do.
+    revision: () => real?.revision() ?? -1,
   }
 }

@@ -71,6 +71,11 @@ export interface Outbox {
    * counters again with a fresh `created_at`.
    */
   requeue(id: number, relay: string, match?: (message: string) => boolean): Promise<boolean>
+  /**
+   * Counts this outbox's writes, so a reader can keep what it derived from
+   * the entries until the next write (the worker is the only writer).
+   */
+  revision(): number
 }
 
 /** Thrown when a stored record cannot be read back; the record is skipped, not lost. */
@@ -95,6 +100,8 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
     return out
   }
 
+  let revision = 0
+
   const update: Outbox['update'] = async (id, change) => {
     const tx = db.transaction('outbox', 'readwrite')
     const r = await tx.store.get(id)
@@ -105,6 +112,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
     const next = change(fromRecord(r))
     if (next !== undefined) await tx.store.put(toRecord({ ...next, id }))
     await tx.done
+    if (next !== undefined) revision++
     return next
   }
 
@@ -147,6 +155,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       delete record.id
       const id = await tx.store.add(record)
       await tx.done
+      revision++
       return { ...entry, id, results }
     },
 
@@ -185,6 +194,7 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
         cursor = await cursor.continue()
       }
       await tx.done
+      if (deleted > 0) revision++
       return deleted
     },
 
@@ -212,6 +222,8 @@ export function createOutbox(db: OutboxDb, warn: (m: string) => void = console.w
       })
       return done
     },
+
+    revision: () => revision,
   }
 }
 

@@ -9,7 +9,7 @@ import { connectNostr, newUser, publish, startQuietRelay } from '../../../tests/
 import { createOutbox, withResult, type Outbox, type OutboxEntry } from '../outbox'
 import { openOutboxDb, type OutboxDb } from '../outbox-db'
 import { parseInsufficientBalance } from '../relay-result'
-import { missingFunds, releaseIfFunded, scanWaiting } from './waiting-for-funds'
+import { missingFunds, missingFundsMemo, releaseIfFunded, scanWaiting } from './waiting-for-funds'
 
 const R1 = 'ws://127.0.0.1:7447'
 const R2 = 'wss://relay.example'
@@ -103,6 +103,32 @@ describe('waiting for funds', () => {
     const scan = await scanWaiting(outbox)
     expect(scan.superseded.map((w) => [w.entry.id, w.relay])).toEqual([[newer.id - 1, R1]])
     expect(scan.waiting).toHaveLength(3)
+  })
+
+  it('reads the outbox again for the missing funds only after it was written', async () => {
+    const outbox = await freshOutbox()
+    let scans = 0
+    const counted: Outbox = {
+      ...outbox,
+      findRefused: (match) => {
+        scans++
+        return outbox.findRefused(match)
+      },
+    }
+    const missing = missingFundsMemo(counted)
+    expect(await missing()).toEqual(new Map())
+    const first = await queued(outbox, { infoHash: IH_A, session: S1 }, { [R1]: refusal(8n, 3n) })
+    expect(await missing()).toEqual(new Map([[R1, 5n]]))
+    expect(await missing()).toEqual(new Map([[R1, 5n]]))
+    expect(scans).toBe(2)
+    await outbox.requeue(first.id, R1)
+    expect(await missing()).toEqual(new Map())
+    expect(scans).toBe(3)
+    // Reads and writes that change nothing leave the answer as it was.
+    await outbox.update(first.id, () => undefined)
+    await outbox.prune()
+    await missing()
+    expect(scans).toBe(3)
   })
 
   it('requeues what the balance covers, drops the stale signature in the same write, and supersedes older refusals', async () => {

@@ -57,6 +57,26 @@ export async function scanWaiting(outbox: Outbox): Promise<FundsScan> {
 }
 
 /**
+ * {@link missingFunds}, read again only after the outbox was written: the
+ * popup asks once a second, and an unchanged outbox has the same answer.
+ */
+export function missingFundsMemo(outbox: Outbox): () => Promise<Map<string, bigint>> {
+  let memo: { revision: number; value: Promise<Map<string, bigint>> } | null = null
+  return () => {
+    const revision = outbox.revision()
+    if (memo?.revision !== revision) {
+      const value = missingFunds(outbox)
+      memo = { revision, value }
+      // A failed read is not kept: the next call tries again.
+      value.catch(() => {
+        if (memo?.value === value) memo = null
+      })
+    }
+    return memo.value
+  }
+}
+
+/**
  * Per relay, the largest shortfall (`need − have`) among the waiting
  * announces: the amount to pre-fill a top-up with. Relays with no shortfall
  * are left out.

@@ -12,7 +12,7 @@ import { invoiceForAddress } from './lnurl-pay'
 import { checkAgainstRelay, DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
 import { openSecret, sealSecret } from './sealed-secret'
 import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
-import { missingFunds, releaseIfFunded } from './waiting-for-funds'
+import { missingFundsMemo, releaseIfFunded } from './waiting-for-funds'
 import { WalletError } from './wallet-error'
 
 /** Balances are read again this often by an alarm, besides after every publish and top-up. */
@@ -211,8 +211,9 @@ export function createWallet(deps: WalletDeps) {
     }
   }
 
+  const missingFunds = missingFundsMemo(deps.outbox)
   const checkMissing = async (): Promise<void> => {
-    const missing = [...(await missingFunds(deps.outbox))].map(([relay, tseed]) => ({
+    const missing = [...(await missingFunds())].map(([relay, tseed]) => ({
       relay,
       tseed,
     }))
@@ -235,7 +236,7 @@ export function createWallet(deps: WalletDeps) {
       const rows = pubkey === null ? [] : await balances.cached(pubkey)
       const summary = summarize(rows)
       const totals = summary.live.relays > 0 ? summary.live : summary.test
-      const missing = await missingFunds(deps.outbox)
+      const missing = await missingFunds()
       const [sealed, open] = await Promise.all([nwcSealed.get(), nwcOpen.get()])
       return {
         balances: rows.map(balanceView),
