@@ -17,7 +17,7 @@ import {
   useOnlyRelay,
 } from './support/popup-actions'
 import { fetchAnnounces, waitForAnnounces } from './support/relay-client'
-import { expectAccessible } from './support/axe'
+import { expectAccessible, expectFitsPopup } from './support/axe'
 
 type StorageArea = { get(keys: null): Promise<Record<string, unknown>> }
 type ChromeStorage = { storage: { local: StorageArea; session: StorageArea } }
@@ -36,6 +36,7 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     await expect(popup.locator(byId('nip07-presence'))).toHaveAttribute('data-presence', 'no-tab')
     await popup.screenshot({ path: 'test-results/first-run-chromium.png', fullPage: true })
     await expectAccessible(popup, 'first run (no key)')
+    await expectFitsPopup(popup, 'first run')
     await importKey(d, nsec, nip19.npubEncode(getPublicKey(sk)))
     await useOnlyRelay(d, relay.url)
 
@@ -98,11 +99,13 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/key-locked-chromium.png' })
     await expectAccessible(popup, 'activity, key locked')
+    await expectFitsPopup(popup, 'activity')
     // Unlocking is the wallet view's main action while the key is locked.
     await showView(d, 'wallet')
     await expect(popup.locator(byId('key-locked'))).toBeVisible()
     await popup.screenshot({ path: 'test-results/wallet-locked-chromium.png' })
     await expectAccessible(popup, 'locked key')
+    await expectFitsPopup(popup, 'locked key')
     await popup.waitForTimeout(2_000)
     expect(await fetchAnnounces(relay.url, second.hex)).toEqual([])
 
@@ -116,6 +119,7 @@ test('the key rests encrypted; a locked key publishes nothing until the password
     // Export needs the password again, and gives back the very key.
     await showView(d, 'settings')
     await expectAccessible(popup, 'settings')
+    await expectFitsPopup(popup, 'settings')
     await popup.screenshot({ path: 'test-results/settings-chromium.png', fullPage: true })
     await popup.locator(`${byId('export')} summary`).click()
     await popup.locator(byId('export-password')).fill(TEST_PASSWORD)

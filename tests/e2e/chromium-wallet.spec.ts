@@ -11,7 +11,7 @@ import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, importKey, showView, useOnlyRelay } from './support/popup-actions'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 import { assertAuditZero } from './support/relay-audit'
-import { expectAccessible } from './support/axe'
+import { expectAccessible, expectFitsPopup } from './support/axe'
 import { foreignInvoice } from '../support/tseed-relay'
 
 type ChromeApis = {
@@ -58,6 +58,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     mkdirSync('test-results', { recursive: true })
     await popup.screenshot({ path: 'test-results/funds-missing-chromium.png' })
     await expectAccessible(popup, 'balance with missing funds')
+    await expectFitsPopup(popup, 'balance with missing funds')
 
     // The top-up screen opens pre-filled with what 5 TSEED cost, quoted by the shared AMM code.
     await popup.locator(byId('top-up-missing')).click()
@@ -66,6 +67,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     expect(BigInt((await quote.getAttribute('data-tseed'))!)).toBeGreaterThanOrEqual(5n)
     await popup.screenshot({ path: 'test-results/top-up-quote-chromium.png' })
     await expectAccessible(popup, 'top-up')
+    await expectFitsPopup(popup, 'top-up')
     await popup.locator(byId('create-invoice')).click()
     // The dev backend credits at once; the invoice screen may be brief.
     await expect(popup.locator(byId('top-up-done'))).toHaveAttribute('data-state', 'credited')
@@ -107,6 +109,7 @@ test('a refusal for funds prompts a top-up; the waiting announce is then publish
     await popup.locator(byId('cash-out-destination')).fill(foreignInvoice(arrives).invoice)
     await popup.screenshot({ path: 'test-results/cash-out-chromium.png' })
     await expectAccessible(popup, 'cash-out')
+    await expectFitsPopup(popup, 'cash-out')
     await popup.locator(byId('confirm-cash-out')).click()
     await expect(popup.locator(byId('cash-out-done'))).toHaveAttribute('data-state', 'completed')
     await popup.locator(byId('cash-out-finish')).click()
