@@ -89,6 +89,7 @@ export function createHandlers(d: HandlerDeps) {
         npub: d.identity.npub(),
         keyState: d.identity.state(),
         signerKind: d.identity.kind(),
+        nostrConnect: d.identity.nostrConnect(),
         autoLockMinutes,
         relays,
         recent,

@@ -72,6 +72,21 @@ export function createKeyRoutes(d: KeyRouteDeps) {
       return { presence: await d.identity.detectNip07() }
     },
 
+    /**
+     * Starts connecting the user's signer app through `relay`: the popup shows
+     * the returned `nostrconnect://` address, and polls `getState` until the
+     * app has connected (the signer then switches by itself) or failed.
+     */
+    async startNostrConnect(params: { relay: string }): Promise<{ uri: string }> {
+      await d.ready
+      return { uri: d.identity.startNostrConnect([stringParam(params, 'relay')]) }
+    },
+
+    cancelNostrConnect(): Promise<null> {
+      d.identity.cancelNostrConnect()
+      return Promise.resolve(null)
+    },
+
     /** Signs with the user's NIP-46 bunker. */
     async useBunker(params: { uri: string }): Promise<KeyInfo> {
       await d.ready

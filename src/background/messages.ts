@@ -6,7 +6,7 @@
 import type { ActivityEntry } from './activity-log'
 import type { CostEstimate, DropReason, HoldReason } from './consent/hold'
 import type { RelayLimitsView } from './relay-limits'
-import type { IdentityState, SignerKind } from './signer/identity'
+import type { IdentityState, NostrConnectView, SignerKind } from './signer/identity'
 import type { WalletView } from './wallet/wallet'
 import type { RelayResult } from './relay-result'
 import type { RelayConnState } from './relay-pool'
@@ -82,6 +82,8 @@ export interface StateView {
   npub: string | null
   keyState: IdentityState
   signerKind: SignerKind
+  /** A `nostrconnect://` connection waiting for the user's signer app, or how it failed. */
+  nostrConnect: NostrConnectView | null
   /** 0: the key locks only when the browser closes. */
   autoLockMinutes: number
   relays: RelayView[]

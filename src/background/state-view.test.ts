@@ -25,6 +25,7 @@ const entry: OutboxEntry = {
 const NO_CONSENT = {
   keyState: 'none' as const,
   signerKind: 'local' as const,
+  nostrConnect: null,
   autoLockMinutes: 0,
   held: [],
   allowedOrigins: new Set<string>(),

@@ -9,7 +9,12 @@ import type {
 } from './messages'
 import type { OutboxEntry } from './outbox'
 import type { RelayLimitsView } from './relay-limits'
-import { canSign, type IdentityState, type SignerKind } from './signer/identity'
+import {
+  canSign,
+  type IdentityState,
+  type NostrConnectView,
+  type SignerKind,
+} from './signer/identity'
 import type { WalletView } from './wallet/wallet'
 
 export const RECENT_ANNOUNCES = 50
@@ -19,6 +24,7 @@ export interface StateInputs {
   npub: string | null
   keyState: IdentityState
   signerKind: SignerKind
+  nostrConnect: NostrConnectView | null
   autoLockMinutes: number
   relays: RelayView[]
   recent: OutboxEntry[]
@@ -41,6 +47,7 @@ export function buildStateView(i: StateInputs): StateView {
     npub: i.npub,
     keyState: i.keyState,
     signerKind: i.signerKind,
+    nostrConnect: i.nostrConnect,
     autoLockMinutes: i.autoLockMinutes,
     relays: i.relays,
     announces: i.recent.map((e) => announceView(e, configured)),

@@ -1,6 +1,10 @@
 import type { EventTemplate } from 'nostr-tools/core'
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import type { RunningTseedRelay } from '../../../relay/src/tseed-relay'
+import { startQuietRelay } from '../../../tests/support/tseed-relay'
+import { TestBunker } from '../testing/test-bunker'
 import { createMemoryStorageArea } from '../storage-item'
 import { createEncryptedKeyIdentity } from './encrypted-key-identity'
 import { createSigningIdentity } from './identity'
@@ -38,7 +42,11 @@ function setup(
 ) {
   const session = createMemoryStorageArea()
   const local = createEncryptedKeyIdentity({ localArea: area, sessionArea: session, logN: 4 })
-  return { area, id: createSigningIdentity({ local, area, nip07, bunker: {} }) }
+  const bunker = {
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    timeoutMs: 3_000,
+  }
+  return { area, id: createSigningIdentity({ local, area, nip07, bunker }) }
 }
 
 describe('createSigningIdentity', () => {
@@ -86,5 +94,57 @@ describe('createSigningIdentity', () => {
     await id.load()
     expect(id.kind()).toBe('local')
     expect(id.state()).toBe('none')
+  })
+})
+
+describe('connecting a signer app with nostrconnect://', () => {
+  let relay: RunningTseedRelay
+  const bunkers: TestBunker[] = []
+  beforeAll(async () => {
+    relay = await startQuietRelay()
+  })
+  afterEach(async () => {
+    await Promise.all(bunkers.splice(0).map((b) => b.close()))
+  })
+  afterAll(async () => {
+    await relay.close()
+  })
+
+  const waitFor = async (what: string, probe: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !probe(); i++) await new Promise((r) => setTimeout(r, 50))
+    if (!probe()) throw new Error(`timed out waiting for ${what}`)
+  }
+
+  it('becomes the signer once the app accepts, asking only for announces and API headers', async () => {
+    const bunker = await TestBunker.start(relay.url, { userSk: signerSk })
+    bunkers.push(bunker)
+    const { id, area } = setup()
+    await id.load()
+    const uri = id.startNostrConnect([relay.url])
+    expect(id.nostrConnect()).toEqual({ state: 'waiting', uri, relays: [relay.url] })
+    expect(new URL(uri).searchParams.get('perms')).toBe('sign_event:21000,sign_event:27235')
+    await new Promise((r) => setTimeout(r, 100))
+    await bunker.acceptNostrConnect(uri)
+    await waitFor('the signer app', () => id.kind() === 'nip46')
+    expect(id.nostrConnect()).toBeNull()
+    expect(id.pubkey()).toBe(getPublicKey(signerSk))
+    expect(verifyEvent(await id.signer()!.signEvent(template))).toBe(true)
+    // After a restart the same session signs again, without asking the app to connect.
+    const restarted = setup(undefined, area).id
+    await restarted.load()
+    expect(restarted.kind()).toBe('nip46')
+    expect((await restarted.signer()!.signEvent(template)).pubkey).toBe(getPublicKey(signerSk))
+  })
+
+  it('a new start or a cancel ends the waiting one; a failure is shown until the next start', () => {
+    const { id } = setup()
+    const first = id.startNostrConnect([relay.url])
+    const second = id.startNostrConnect([relay.url])
+    expect(second).not.toBe(first)
+    expect(id.nostrConnect()).toMatchObject({ state: 'waiting', uri: second })
+    id.cancelNostrConnect()
+    expect(id.nostrConnect()).toBeNull()
+    expect(() => id.startNostrConnect(['https://not-a-relay.example'])).toThrow(/relay/i)
+    expect(id.kind()).toBe('local')
   })
 })

@@ -5,8 +5,10 @@ import {
   connectBunker,
   forgetBunker,
   restoreBunker,
+  startNostrConnect,
   type BunkerDeps,
   type BunkerSession,
+  type NostrConnectStart,
 } from './nip46-signer'
 import {
   createNip07Signer,
@@ -37,6 +39,15 @@ export interface SigningIdentity extends Omit<Identity, 'state'> {
   detectNip07(): Promise<Nip07Presence>
   /** Connects to a NIP-46 bunker (`bunker://…`) and signs through it from now on. */
   useBunker(uri: string): Promise<string>
+  /**
+   * Starts the client-initiated NIP-46 flow: a `nostrconnect://` address for
+   * the user's signer app, which then becomes the signer. One at a time; a
+   * new start cancels the one before.
+   */
+  startNostrConnect(relays: string[]): string
+  /** The flow in progress or its failure, for the popup; null when there is none. */
+  nostrConnect(): NostrConnectView | null
+  cancelNostrConnect(): void
   /** Back to the key stored here (if there is one). */
   useLocal(): Promise<void>
 }
@@ -48,6 +59,13 @@ export interface SigningIdentityDeps {
   nip07: Omit<Nip07Deps, 'expectedPubkey'>
   bunker: Omit<BunkerDeps, 'storage'>
 }
+
+export type NostrConnectView =
+  | { state: 'waiting'; uri: string; relays: string[] }
+  | { state: 'failed'; error: string }
+
+/** Permissions asked of a signer app: announces and the NIP-98 headers of the relay API. */
+const NOSTR_CONNECT_PERMS = ['sign_event:21000', 'sign_event:27235']
 
 interface StoredKind {
   kind: SignerKind
@@ -82,6 +100,8 @@ export function createSigningIdentity(deps: SigningIdentityDeps): SigningIdentit
   let current: StoredKind = { kind: 'local' }
   let external: Signer | null = null
   let bunker: BunkerSession | null = null
+  let connecting: { start: NostrConnectStart; relays: string[] } | null = null
+  let connectFailure: string | null = null
 
   const closeBunker = (): void => {
     bunker?.close()
@@ -149,6 +169,50 @@ export function createSigningIdentity(deps: SigningIdentityDeps): SigningIdentit
       bunker = session
       await switchTo({ kind: 'nip46', pubkey: session.pubkey }, session)
       return session.pubkey
+    },
+
+    startNostrConnect(relays) {
+      connecting?.start.cancel()
+      connectFailure = null
+      const start = startNostrConnect({
+        ...bunkerDeps,
+        relays,
+        name: 'TSEED',
+        perms: NOSTR_CONNECT_PERMS,
+      })
+      const flow = { start, relays }
+      connecting = flow
+      start.done.then(
+        async (session) => {
+          if (connecting !== flow) {
+            session.close()
+            return
+          }
+          connecting = null
+          closeBunker()
+          bunker = session
+          await switchTo({ kind: 'nip46', pubkey: session.pubkey }, session)
+        },
+        (e: unknown) => {
+          if (connecting !== flow) return
+          connecting = null
+          connectFailure = e instanceof Error ? e.message : String(e)
+        },
+      )
+      return start.uri
+    },
+
+    nostrConnect() {
+      if (connecting !== null) {
+        return { state: 'waiting', uri: connecting.start.uri, relays: connecting.relays }
+      }
+      return connectFailure === null ? null : { state: 'failed', error: connectFailure }
+    },
+
+    cancelNostrConnect() {
+      connecting?.start.cancel()
+      connecting = null
+      connectFailure = null
     },
 
     useLocal: () => switchTo({ kind: 'local' }, null),
