@@ -32,7 +32,16 @@ const NO_CONSENT = {
   sites: [],
   spending: { dailyBudget: '100', confirmAbove: '25', lineMbps: 1000 },
   relayLimits: [],
-  wallet: { balances: [], total: null, missing: [], topUp: null, flow: null, nwc: 'none' as const },
+  wallet: {
+    balances: [],
+    total: null,
+    missing: [],
+    topUp: null,
+    flow: null,
+    nwc: 'none' as const,
+    nwcPassword: 'key' as const,
+    slippageBps: '100',
+  },
 }
 
 describe('buildStateView', () => {

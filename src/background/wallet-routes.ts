@@ -1,6 +1,7 @@
 import { parseTokens } from './consent/spending-settings'
 import type { RelayLimits } from './relay-limits'
 import { RouteParamsError, stringParam, wholeParam } from './route-params'
+import type { NwcPasswordKind } from './wallet/nwc-connection'
 import type { Wallet } from './wallet/wallet'
 
 export interface WalletRouteDeps {
@@ -28,6 +29,19 @@ export function createWalletRoutes(d: WalletRouteDeps) {
         unit,
         amount: wholeParam(params, 'amount'),
       })
+    },
+
+    /** The top-up that covers `tseed` missing TSEED even at the worst price the slippage bound allows. */
+    async quoteTopUpToCover(params: { relay: string; tseed: string }) {
+      await d.ready
+      return d.wallet.quoteToCover(stringParam(params, 'relay'), wholeParam(params, 'tseed'))
+    },
+
+    /** `percent` as typed, e.g. `0.5`: the bound top-ups and cash-outs are swapped with. */
+    async setSlippage(params: { percent: string }): Promise<{ slippageBps: string }> {
+      await d.ready
+      const bps = await d.wallet.setSlippage(stringParam(params, 'percent'))
+      return { slippageBps: bps.toString() }
     },
 
     async startTopUp(params: { relay: string; amountSat: string }) {
@@ -62,11 +76,27 @@ export function createWalletRoutes(d: WalletRouteDeps) {
       return Promise.resolve(null)
     },
 
-    /** Stores the user's NWC wallet, sealed with the key's password. */
-    async connectNwc(params: { uri: string; password: string }): Promise<{ connected: true }> {
+    /**
+     * Stores the user's NWC wallet, sealed with the key's password, or with
+     * a password of its own when no key is stored here (NIP-07, bunker).
+     */
+    async connectNwc(params: {
+      uri: string
+      password: string
+    }): Promise<{ connected: true; password: NwcPasswordKind }> {
       await d.ready
-      await d.wallet.connectNwc(stringParam(params, 'uri'), stringParam(params, 'password'))
-      return { connected: true }
+      const password = await d.wallet.connectNwc(
+        stringParam(params, 'uri'),
+        stringParam(params, 'password'),
+      )
+      return { connected: true, password }
+    },
+
+    /** Opens the sealed NWC wallet with its password, e.g. after the browser restarted. */
+    async unlockNwc(params: { password: string }): Promise<{ unlocked: true }> {
+      await d.ready
+      await d.wallet.unlockNwc(stringParam(params, 'password'))
+      return { unlocked: true }
     },
 
     async forgetNwc(): Promise<null> {

@@ -25,7 +25,10 @@ export interface Actions {
   startTopUp: (relay: string, amountSat: string) => Promise<boolean>
   payTopUpWithNwc: () => Promise<boolean>
   dismissTopUp: () => Promise<boolean>
-  connectNwc: (uri: string, password: string) => Promise<boolean>
+  /** `confirm` is given when the user chose a new password for the wallet alone. */
+  connectNwc: (uri: string, password: string, confirm?: string) => Promise<boolean>
+  unlockNwc: (password: string) => Promise<boolean>
+  setSlippage: (percent: string) => Promise<boolean>
   addRelay: (url: string) => Promise<boolean>
   removeRelay: (url: string) => Promise<boolean>
   retryNow: () => Promise<boolean>
@@ -92,7 +95,13 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
     payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),
     dismissTopUp: () => run(() => send('dismissTopUp')),
-    connectNwc: (uri, password) => run(() => send('connectNwc', { uri, password })),
+    connectNwc: (uri, password, confirm) =>
+      run(async () => {
+        if (confirm !== undefined) await samePasswords(password, confirm)
+        await send('connectNwc', { uri, password })
+      }),
+    unlockNwc: (password) => run(() => send('unlockNwc', { password })),
+    setSlippage: (percent) => run(() => send('setSlippage', { percent })),
     addRelay: (url) => run(() => send('addRelay', { url })),
     removeRelay: (url) => run(() => send('removeRelay', { url })),
     retryNow: () => run(() => send('retryNow')),

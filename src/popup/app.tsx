@@ -81,13 +81,13 @@ export function App(p: AppProps) {
     screen === 'top-up' && topUpRelay !== '',
     amountSat,
     (amount) => p.send('quoteTopUp', { relay: topUpRelay, amount, unit: 'sat' }),
-    [p.send, topUpRelay],
+    [p.send, topUpRelay, state?.wallet.slippageBps],
   )
   const { value: plan, error: planError } = useTypedQuote(
     screen === 'cash-out' && topUpRelay !== '',
     cashTseed,
     (tseed) => p.send('planCashOut', { relay: topUpRelay, tseed }),
-    [p.send, topUpRelay],
+    [p.send, topUpRelay, state?.wallet.slippageBps],
   )
 
   const openCashOut = (): void => {
@@ -125,10 +125,8 @@ export function App(p: AppProps) {
     setAmountSat('1000')
     setScreen('top-up')
     if (needTseed === null || relay === '') return
-    // Enough that even the quote's worst case (1% slippage) still covers the need.
-    const need = BigInt(needTseed)
-    const target = (need + (need + 98n) / 99n).toString()
-    p.send('quoteTopUp', { relay, amount: target, unit: 'tseed' }).then(
+    // Enough that even the worst price the slippage setting allows still covers the need.
+    p.send('quoteTopUpToCover', { relay, tseed: needTseed }).then(
       (q) => {
         setAmountSat(q.amountSat)
       },
@@ -223,6 +221,8 @@ export function App(p: AppProps) {
               onStart={() => void actions.startTopUp(topUpRelay, amountSat)}
               onPayNwc={() => void actions.payTopUpWithNwc()}
               onConnectNwc={actions.connectNwc}
+              onUnlockNwc={actions.unlockNwc}
+              onSlippage={actions.setSlippage}
               onCopy={(text) => void navigator.clipboard.writeText(text)}
               onClose={closeTopUp}
             />
@@ -236,6 +236,8 @@ export function App(p: AppProps) {
               planError={planError}
               result={cashResult}
               busy={cashBusy}
+              slippageBps={state.wallet.slippageBps}
+              onSlippage={actions.setSlippage}
               onRelay={setTopUpRelay}
               onTseed={setCashTseed}
               onDestination={setDestination}

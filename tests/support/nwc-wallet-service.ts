@@ -42,6 +42,25 @@ export interface NwcWalletServiceOptions {
   now?: () => number
   /** Reconnect delay after the relay drops. Default 100 ms. */
   reconnectMs?: number
+  /** Other wallets this one can pay: invoices they issued settle there when paid here. */
+  peers?: TestLightningNetwork
+}
+
+/**
+ * Wallets that can pay each other's invoices, the way two Lightning nodes
+ * with a route between them can: a payment from one settles the invoice at
+ * the other, which learns of it as a real payee would (`lookup_invoice`).
+ */
+export class TestLightningNetwork {
+  private readonly issuers = new Map<string, NwcWalletService>()
+
+  register(paymentHash: string, issuer: NwcWalletService): void {
+    this.issuers.set(paymentHash, issuer)
+  }
+
+  issuerOf(paymentHash: string): NwcWalletService | undefined {
+    return this.issuers.get(paymentHash)
+  }
 }
 
 interface Transaction {
@@ -149,6 +168,22 @@ export class NwcWalletService {
     tx.state = 'settled'
     tx.settledAt = this.now()
     this.balance += tx.amountMsat
+  }
+
+  /**
+   * Be paid `amountMsat` for an invoice this wallet issued, by another
+   * wallet on the same network; returns the preimage the payer gets.
+   */
+  receivePayment(paymentHash: string, amountMsat: bigint): string {
+    const tx = this.transactions.get(paymentHash)
+    if (tx?.type !== 'incoming' || tx.state !== 'pending' || tx.preimage === undefined) {
+      throw new WalletError('PAYMENT_FAILED', 'the payee does not accept this payment')
+    }
+    if (amountMsat < tx.amountMsat) {
+      throw new WalletError('PAYMENT_FAILED', 'the payment is less than the invoice asks')
+    }
+    this.settleInvoice(paymentHash)
+    return tx.preimage
   }
 
   /** Make a payee reachable: payments to sha256(preimage) will succeed. Returns the payment hash. */
@@ -327,6 +362,7 @@ export class NwcWalletService {
       settledAt: undefined,
     }
     this.transactions.set(paymentHash, tx)
+    this.options.peers?.register(paymentHash, this)
     return this.describe(tx)
   }
 
@@ -375,6 +411,10 @@ export class NwcWalletService {
         throw new WalletError('PAYMENT_FAILED', 'invoice is not payable')
       preimage = existing.preimage
       this.settleInvoice(existing.paymentHash)
+    }
+    const issuer = this.options.peers?.issuerOf(decoded.paymentHash)
+    if (preimage === undefined && issuer !== undefined && issuer !== this) {
+      preimage = issuer.receivePayment(decoded.paymentHash, amountMsat)
     }
     if (preimage === undefined) throw new WalletError('PAYMENT_FAILED', 'no route to the payee')
     this.balance -= amountMsat + fee

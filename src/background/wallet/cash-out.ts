@@ -5,7 +5,8 @@ import {
   type Withdrawal,
 } from '../../balance/api-client'
 import { Bolt11Error, decodeInvoice } from '../../balance/bolt11'
-import { DEFAULT_SLIPPAGE_BPS, liveQuote } from './quote'
+import { liveQuote } from './quote'
+import { DEFAULT_SLIPPAGE_BPS } from './slippage'
 import { explainApiError, WalletError } from './wallet-error'
 
 /**

@@ -7,6 +7,7 @@ import {
   type SwapSide,
 } from '../../balance/amm'
 import type { Quote, TseedApiClient } from '../../balance/api-client'
+import { DEFAULT_SLIPPAGE_BPS, minOutFor as slippageMinOut, SlippageError } from './slippage'
 import { explainApiError, WalletError } from './wallet-error'
 
 /**
@@ -38,15 +39,14 @@ export interface LiveQuote extends SwapQuote {
   testMode: boolean
 }
 
-export const DEFAULT_SLIPPAGE_BPS = 100n
-const BPS = 10_000n
-
 /** `amountOut` less `slippageBps`, floored: never asks for more than the quote gives. */
 export function minOutFor(amountOut: bigint, slippageBps: bigint): bigint {
-  if (slippageBps < 0n || slippageBps > BPS) {
-    throw new WalletError('bad_input', 'Slippage must be between 0% and 100%.')
+  try {
+    return slippageMinOut(amountOut, slippageBps)
+  } catch (e) {
+    if (e instanceof SlippageError) throw new WalletError('bad_input', e.message, { cause: e })
+    throw e
   }
-  return (amountOut * (BPS - slippageBps)) / BPS
 }
 
 /**

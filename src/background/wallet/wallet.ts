@@ -3,14 +3,16 @@ import { parseWalletConnectUri } from '../../nostr/nip47'
 import { NwcClient, type WebSocketImplementation } from '../../nostr/nwc-client'
 import type { Outbox } from '../outbox'
 import type { SigningIdentity } from '../signer/identity'
-import { createStorageItem, type StorageAreaLike } from '../storage-item'
+import type { StorageAreaLike } from '../storage-item'
 import { tseedApiClient, type TseedRelayDirectory } from '../tseed-relays'
 import { createBalanceService, summarize, type BalanceRow } from './balance-service'
 import { executeCashOut, planCashOut, type CashOutPlan } from './cash-out'
 import { coversSince, DAY_SECONDS, flowLast24h, perTorrent } from './history-stats'
 import { invoiceForAddress } from './lnurl-pay'
-import { checkAgainstRelay, DEFAULT_SLIPPAGE_BPS, liveQuote, type AmountEntry } from './quote'
-import { openSecret, sealSecret } from './sealed-secret'
+import { createNwcConnection, type NwcPasswordKind, type NwcStatus } from './nwc-connection'
+import { checkAgainstRelay, liveQuote, type AmountEntry, type LiveQuote } from './quote'
+import { coverWithSlippage } from './slippage'
+import { createSlippageSetting } from './slippage-setting'
 import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
 import { missingFundsMemo, releaseIfFunded } from './waiting-for-funds'
 import { WalletError } from './wallet-error'
@@ -73,7 +75,11 @@ export interface WalletView {
   /** Null until a history was read. */
   flow: FlowView | null
   /** An NWC wallet is configured and unlocked for paying top-ups. */
-  nwc: 'none' | 'locked' | 'ready'
+  nwc: NwcStatus
+  /** Which password opens the NWC wallet (or would, once connected): the key's, or its own. */
+  nwcPassword: NwcPasswordKind
+  /** How far below the quote a swap may land, in basis points (100 = 1%). */
+  slippageBps: string
 }
 
 export interface QuoteView {
@@ -82,6 +88,8 @@ export interface QuoteView {
   minOut: string
   feeSat: string
   priceImpactBps: string
+  /** The bound `minOut` was computed with. */
+  slippageBps: string
   testMode: boolean
 }
 
@@ -93,6 +101,7 @@ export interface CashOutPlanView {
   priceImpactBps: string
   satOut: string
   minSatOut: string
+  slippageBps: string
   feeReserveSat: string
   /** The invoice amount: what reaches the user's wallet. */
   arrivesSat: string
@@ -115,7 +124,7 @@ export interface WalletDeps {
   fetch: FetchLike
   WebSocket: WebSocketImplementation
   relays: () => Promise<string[]>
-  identity: Pick<SigningIdentity, 'signer' | 'pubkey' | 'exportKey'>
+  identity: Pick<SigningIdentity, 'signer' | 'pubkey' | 'exportKey' | 'state'>
   outbox: Outbox
   now: () => number
   /** Waiting announces were released: get them published. */
@@ -123,6 +132,8 @@ export interface WalletDeps {
   /** Announces now wait for funds that did not before: tell the user. */
   onFundsMissing: (missing: { relay: string; tseed: bigint }[]) => void
   warn: (message: string) => void
+  /** scrypt cost of the sealed NWC string; tests pass a cheap one. */
+  sealLogN?: number
 }
 
 /**
@@ -145,15 +156,14 @@ export function createWallet(deps: WalletDeps) {
     fetch: deps.fetch,
     now: deps.now,
   })
-  // The NWC connection string is sealed with the key's password; unlocked, it lives with the key.
-  const nwcSealed = createStorageItem<string | null>(deps.localArea, 'nwcSealed', {
-    defaultValue: null,
-    parse: (raw) => (typeof raw === 'string' ? raw : undefined),
+  const nwc = createNwcConnection({
+    localArea: deps.localArea,
+    sessionArea: deps.sessionArea,
+    identity: deps.identity,
+    warn: deps.warn,
+    ...(deps.sealLogN !== undefined ? { logN: deps.sealLogN } : {}),
   })
-  const nwcOpen = createStorageItem<string | null>(deps.sessionArea, 'nwcUri', {
-    defaultValue: null,
-    parse: (raw) => (typeof raw === 'string' ? raw : undefined),
-  })
+  const slippage = createSlippageSetting(deps.localArea)
 
   let topUp: TopUpView | null = null
   let flow: FlowView | null = null
@@ -236,8 +246,11 @@ export function createWallet(deps: WalletDeps) {
       const rows = pubkey === null ? [] : await balances.cached(pubkey)
       const summary = summarize(rows)
       const totals = summary.live.relays > 0 ? summary.live : summary.test
-      const missing = await missingFunds()
-      const [sealed, open] = await Promise.all([nwcSealed.get(), nwcOpen.get()])
+      const [missing, nwcView, slippageBps] = await Promise.all([
+        missingFunds(),
+        nwc.view(),
+        slippage.get(),
+      ])
       return {
         balances: rows.map(balanceView),
         total:
@@ -252,7 +265,9 @@ export function createWallet(deps: WalletDeps) {
         missing: [...missing].map(([relay, tseed]) => ({ relay, tseed: tseed.toString() })),
         topUp,
         flow,
-        nwc: sealed === null ? 'none' : open === null ? 'locked' : 'ready',
+        nwc: nwcView.status,
+        nwcPassword: nwcView.password,
+        slippageBps: slippageBps.toString(),
       }
     },
 
@@ -261,16 +276,27 @@ export function createWallet(deps: WalletDeps) {
      * reserves: what an amount of sats buys, or what an amount of TSEED costs.
      */
     async quote(relay: string, entry: AmountEntry): Promise<QuoteView> {
-      const q = await liveQuote(await api(relay), 'sat_to_tseed', entry)
-      return {
-        amountSat: q.amountIn.toString(),
-        tseedOut: q.amountOut.toString(),
-        minOut: q.minOut.toString(),
-        feeSat: q.fee.toString(),
-        priceImpactBps: q.priceImpactBps.toString(),
-        testMode: q.testMode,
-      }
+      return quoteView(
+        await liveQuote(await api(relay), 'sat_to_tseed', entry, await slippage.get()),
+      )
     },
+
+    /**
+     * What to pay so that a top-up covers `needTseed` even at the worst
+     * price the slippage bound lets through: the quote for the TSEED whose
+     * minimum is `needTseed`.
+     */
+    async quoteToCover(relay: string, needTseed: bigint): Promise<QuoteView> {
+      if (needTseed <= 0n) throw new WalletError('bad_input', 'Nothing is missing.')
+      const bps = await slippage.get()
+      const target = coverWithSlippage(needTseed, bps)
+      return quoteView(
+        await liveQuote(await api(relay), 'sat_to_tseed', { unit: 'tseed', amount: target }, bps),
+      )
+    },
+
+    /** Takes the slippage bound as a percentage typed by the user; returns it in basis points. */
+    setSlippage: (percent: string): Promise<bigint> => slippage.setPercent(percent),
 
     /** Creates the deposit invoice and watches it until the relay credits it. */
     async startTopUp(relay: string, amountSat: bigint): Promise<TopUpView> {
@@ -279,7 +305,7 @@ export function createWallet(deps: WalletDeps) {
         client,
         'sat_to_tseed',
         { unit: 'sat', amount: amountSat },
-        DEFAULT_SLIPPAGE_BPS,
+        await slippage.get(),
       )
       // The shown quote is ours; the relay's `/quote` must say the same from the same pool.
       const check = await checkAgainstRelay(client, q)
@@ -322,8 +348,10 @@ export function createWallet(deps: WalletDeps) {
     async payTopUpWithNwc(): Promise<TopUpView> {
       const current = topUp
       if (current === null) throw new WalletError('bad_input', 'There is no top-up to pay.')
-      const uri = await nwcOpen.get()
-      if (uri === null) throw new WalletError('wallet', 'Connect your NWC wallet first.')
+      const uri = await nwc.uri()
+      if (uri === null) {
+        throw new WalletError('wallet', 'Connect your NWC wallet, or unlock it, first.')
+      }
       const client = new NwcClient({
         connection: parseWalletConnectUri(uri),
         WebSocket: deps.WebSocket,
@@ -348,7 +376,10 @@ export function createWallet(deps: WalletDeps) {
 
     /** What cashing out `tseed` gives now, fees listed, before anything moves. */
     async planCashOut(relay: string, tseed: bigint): Promise<CashOutPlanView> {
-      return planView(relay, await planCashOut({ api: await api(relay), tseed }))
+      return planView(
+        relay,
+        await planCashOut({ api: await api(relay), tseed, slippageBps: await slippage.get() }),
+      )
     },
 
     /**
@@ -357,7 +388,7 @@ export function createWallet(deps: WalletDeps) {
      */
     async cashOut(relay: string, tseed: bigint, destination: string): Promise<CashOutView> {
       const client = await api(relay)
-      const plan = await planCashOut({ api: client, tseed })
+      const plan = await planCashOut({ api: client, tseed, slippageBps: await slippage.get() })
       const target = destination.trim()
       const result = await executeCashOut({
         api: client,
@@ -377,33 +408,23 @@ export function createWallet(deps: WalletDeps) {
       }
     },
 
-    /** Stores the NWC connection string sealed with the key's password. */
-    async connectNwc(uri: string, password: string): Promise<void> {
-      parseWalletConnectUri(uri.trim())
-      // The key's own password, checked against the stored key.
-      await deps.identity.exportKey(password)
-      await nwcSealed.set(sealSecret(uri.trim(), password))
-      await nwcOpen.set(uri.trim())
-    },
+    /**
+     * Stores the NWC connection string sealed with the stored key's password,
+     * or, for a user with no stored key, with a password of the wallet's own.
+     */
+    connectNwc: (uri: string, password: string): Promise<NwcPasswordKind> =>
+      nwc.connect(uri, password),
 
-    async forgetNwc(): Promise<void> {
-      await Promise.all([nwcSealed.remove(), nwcOpen.remove()])
-    },
+    /** Opens the sealed NWC string (after a browser restart, say) with its password. */
+    unlockNwc: (password: string): Promise<void> => nwc.unlock(password),
 
-    /** The key was unlocked with `password`: the sealed wallet opens with it. */
-    async unlocked(password: string): Promise<void> {
-      const sealed = await nwcSealed.get()
-      if (sealed === null) return
-      try {
-        await nwcOpen.set(openSecret(sealed, password))
-      } catch (e) {
-        deps.warn(
-          `tseed: the NWC wallet did not open with the key's password: ${(e as Error).message}`,
-        )
-      }
-    },
+    forgetNwc: (): Promise<void> => nwc.forget(),
 
-    locked: (): Promise<void> => nwcOpen.remove(),
+    /** The key was unlocked with `password`: a wallet sealed with the key's password opens with it. */
+    unlocked: (password: string): Promise<void> => nwc.keyUnlocked(password),
+
+    /** The key was locked: the wallet locks with it, whichever password opens it. */
+    locked: (): Promise<void> => nwc.lock(),
   }
 }
 
@@ -422,6 +443,18 @@ function balanceView(r: BalanceRow): BalanceView {
   }
 }
 
+function quoteView(q: LiveQuote): QuoteView {
+  return {
+    amountSat: q.amountIn.toString(),
+    tseedOut: q.amountOut.toString(),
+    minOut: q.minOut.toString(),
+    feeSat: q.fee.toString(),
+    priceImpactBps: q.priceImpactBps.toString(),
+    slippageBps: q.slippageBps.toString(),
+    testMode: q.testMode,
+  }
+}
+
 function planView(relay: string, p: CashOutPlan): CashOutPlanView {
   return {
     relay,
@@ -430,6 +463,7 @@ function planView(relay: string, p: CashOutPlan): CashOutPlanView {
     priceImpactBps: p.priceImpactBps.toString(),
     satOut: p.satOut.toString(),
     minSatOut: p.minSatOut.toString(),
+    slippageBps: p.slippageBps.toString(),
     feeReserveSat: p.feeReserveSat.toString(),
     arrivesSat: p.arrivesSat.toString(),
     testMode: p.testMode,

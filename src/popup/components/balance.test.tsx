@@ -25,6 +25,8 @@ const wallet: WalletView = {
     torrents: [{ infoHash: 'ab'.repeat(20), up: '3', down: '50', net: '-47' }],
   },
   nwc: 'none',
+  nwcPassword: 'key',
+  slippageBps: '100',
 }
 
 describe('BalanceCard', () => {

@@ -1,6 +1,8 @@
 import type { CashOutPlanView, CashOutView } from '../../background/wallet/wallet'
+import { formatSlippage } from '../../background/wallet/slippage'
 import { ScreenHead } from './form'
 import { RelaySelect } from './relay-select'
+import { SlippageControl } from './slippage'
 
 export interface CashOutProps {
   relays: string[]
@@ -11,6 +13,9 @@ export interface CashOutProps {
   planError: string | null
   result: CashOutView | null
   busy: boolean
+  /** The slippage bound in basis points. */
+  slippageBps: string
+  onSlippage: (percent: string) => Promise<boolean>
   onRelay: (relay: string) => void
   onTseed: (tseed: string) => void
   onDestination: (text: string) => void
@@ -77,11 +82,12 @@ export function CashOutScreen(p: CashOutProps) {
               <dt>Pool fee</dt>
               <dd>
                 {plan.poolFeeTseed} TSEED (0.3%); price impact{' '}
-                {(Number(plan.priceImpactBps) / 100).toFixed(2)}%
+                {formatSlippage(BigInt(plan.priceImpactBps))}%
               </dd>
               <dt>Swap gives</dt>
               <dd>
-                {plan.satOut} sats (at least {plan.minSatOut})
+                {plan.satOut} sats (at least {plan.minSatOut} if the price moves by up to{' '}
+                {formatSlippage(BigInt(plan.slippageBps))}%)
               </dd>
               <dt>Fee reserve</dt>
               <dd>
@@ -121,6 +127,7 @@ export function CashOutScreen(p: CashOutProps) {
           </button>
         </form>
       )}
+      {p.result === null ? <SlippageControl bps={p.slippageBps} onSave={p.onSlippage} /> : null}
     </section>
   )
 }

@@ -1,7 +1,10 @@
 import { encode } from 'uqr'
 import type { QuoteView, WalletView } from '../../background/wallet/wallet'
+import type { NwcPasswordKind } from '../../background/wallet/nwc-connection'
+import { formatSlippage } from '../../background/wallet/slippage'
 import { ScreenHead, SecretInput, submitFields } from './form'
 import { RelaySelect } from './relay-select'
+import { SlippageControl } from './slippage'
 
 export interface TopUpProps {
   wallet: WalletView
@@ -15,7 +18,10 @@ export interface TopUpProps {
   onAmount: (amountSat: string) => void
   onStart: () => void
   onPayNwc: () => void
-  onConnectNwc: (uri: string, password: string) => Promise<boolean>
+  /** `confirm` comes with a password chosen for the wallet alone (no key stored here). */
+  onConnectNwc: (uri: string, password: string, confirm?: string) => Promise<boolean>
+  onUnlockNwc: (password: string) => Promise<boolean>
+  onSlippage: (percent: string) => Promise<boolean>
   onCopy: (text: string) => void
   onClose: () => void
 }
@@ -31,7 +37,10 @@ export function TopUpScreen(p: TopUpProps) {
     <section class="card" aria-labelledby="top-up-title" data-testid="top-up-screen">
       <ScreenHead id="top-up-title" title="Top up" backTestId="close-top-up" onBack={p.onClose} />
       {t === null || t.state === 'expired' || t.state === 'failed' ? (
-        <AmountForm {...p} />
+        <>
+          <AmountForm {...p} />
+          <SlippageControl bps={p.wallet.slippageBps} onSave={p.onSlippage} />
+        </>
       ) : (
         <InvoiceView {...p} />
       )}
@@ -69,8 +78,9 @@ function AmountForm(p: TopUpProps) {
       </label>
       {q !== null ? (
         <p data-testid="top-up-quote" data-tseed={q.tseedOut} data-min-out={q.minOut}>
-          You get about <strong>{q.tseedOut} TSEED</strong> (at least {q.minOut}, 1% slippage). Pool
-          fee {q.feeSat} sats; price impact {(Number(q.priceImpactBps) / 100).toFixed(2)}%.
+          You get about <strong>{q.tseedOut} TSEED</strong>, at least {q.minOut} if the price moves
+          by up to {formatSlippage(BigInt(q.slippageBps))}%. Pool fee {q.feeSat} sats; price impact{' '}
+          {formatSlippage(BigInt(q.priceImpactBps))}%.
           {q.testMode ? ' TEST MODE: no real money moves.' : ''}
         </p>
       ) : p.quoteError !== null ? (
@@ -121,6 +131,9 @@ function InvoiceView(p: TopUpProps) {
           Pay with my wallet (NWC)
         </button>
       ) : null}
+      {p.wallet.nwc === 'locked' ? (
+        <UnlockNwc password={p.wallet.nwcPassword} onUnlock={p.onUnlockNwc} />
+      ) : null}
       <Qr text={t.invoice} />
       <textarea
         readOnly
@@ -140,9 +153,8 @@ function InvoiceView(p: TopUpProps) {
       >
         Copy invoice
       </button>
-      {p.wallet.nwc === 'none' ? <ConnectNwc onConnect={p.onConnectNwc} /> : null}
-      {p.wallet.nwc === 'locked' ? (
-        <p class="muted">Unlock your key to pay with your NWC wallet.</p>
+      {p.wallet.nwc === 'none' ? (
+        <ConnectNwc password={p.wallet.nwcPassword} onConnect={p.onConnectNwc} />
       ) : null}
     </div>
   )
@@ -173,17 +185,59 @@ function Qr(p: { text: string }) {
   )
 }
 
-function ConnectNwc(p: { onConnect: TopUpProps['onConnectNwc'] }) {
+/**
+ * The connection string is sealed at rest: it opens with the key's password
+ * (and with the key), or with the wallet's own password for a user who signs
+ * elsewhere. Either way the browser forgets the open string when it closes.
+ */
+function UnlockNwc(p: { password: NwcPasswordKind; onUnlock: TopUpProps['onUnlockNwc'] }) {
+  const label = p.password === 'key' ? "Your key's password" : 'Your wallet password'
   return (
-    <details class="replace" data-testid="nwc-connect">
+    <form
+      class="stack"
+      data-testid="nwc-locked"
+      data-password={p.password}
+      onSubmit={submitFields(['password'], (v) => p.onUnlock(v.password))}
+    >
+      <p class="muted">
+        {p.password === 'key'
+          ? "Your wallet is locked. Type your key's password to pay from it."
+          : 'Your wallet is locked since the browser started. Type the password you chose for it to pay from it.'}
+      </p>
+      <SecretInput
+        name="password"
+        label={label}
+        autocomplete="current-password"
+        testId="nwc-unlock-password"
+      />
+      <button type="submit" class="secondary" data-testid="nwc-unlock">
+        Unlock wallet
+      </button>
+    </form>
+  )
+}
+
+function ConnectNwc(p: { password: NwcPasswordKind; onConnect: TopUpProps['onConnectNwc'] }) {
+  const own = p.password === 'wallet'
+  return (
+    <details class="replace" data-testid="nwc-connect" data-password={p.password}>
       <summary>Pay from your own wallet (NWC)</summary>
       <form
         class="stack"
-        onSubmit={submitFields(['uri', 'password'], (v) => p.onConnect(v.uri, v.password))}
+        onSubmit={
+          own
+            ? submitFields(['uri', 'password', 'confirm'], (v) =>
+                p.onConnect(v.uri, v.password, v.confirm),
+              )
+            : submitFields(['uri', 'password'], (v) => p.onConnect(v.uri, v.password))
+        }
       >
         <p class="muted">
-          Paste a Nostr Wallet Connect string from your wallet (Alby, Mutiny, …). It is stored
-          encrypted with your key's password.
+          Paste a Nostr Wallet Connect string from your wallet (Alby, Mutiny, …). It can spend from
+          your wallet, so it is stored encrypted.{' '}
+          {own
+            ? 'You sign with another app, so there is no key password here: choose a password for this wallet. You type it again after the browser restarts.'
+            : "Your key's password protects it, and unlocking your key opens it too."}
         </p>
         <SecretInput
           name="uri"
@@ -192,12 +246,23 @@ function ConnectNwc(p: { onConnect: TopUpProps['onConnectNwc'] }) {
           autocomplete="off"
           testId="nwc-uri"
         />
-        <SecretInput
-          name="password"
-          label="Your key's password"
-          autocomplete="current-password"
-          testId="nwc-password"
-        />
+        {own ? (
+          <>
+            <SecretInput
+              name="password"
+              label="New password for your wallet"
+              testId="nwc-password"
+            />
+            <SecretInput name="confirm" label="The same password again" testId="nwc-confirm" />
+          </>
+        ) : (
+          <SecretInput
+            name="password"
+            label="Your key's password"
+            autocomplete="current-password"
+            testId="nwc-password"
+          />
+        )}
         <button type="submit" class="secondary" data-testid="nwc-save">
           Connect wallet
         </button>
