@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 type Browser = 'chrome' | 'firefox'
 
@@ -28,11 +29,28 @@ export default defineConfig(({ mode }) => {
   return {
     plugins: [crx({ manifest: manifestFor(browser), browser })],
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    resolve: {
+      // Firefox has the promise-based `browser` namespace natively, and the
+      // polyfill exports it unchanged there; Chrome needs the real polyfill.
+      alias:
+        browser === 'firefox'
+          ? [
+              {
+                find: /^webextension-polyfill$/,
+                replacement: fileURLToPath(
+                  new URL('./src/webextension-polyfill-firefox.ts', import.meta.url),
+                ),
+              },
+            ]
+          : [],
+    },
     build: {
       outDir: `dist/${browser}`,
       emptyOutDir: true,
       target: 'es2022',
       sourcemap: false,
+      // Extension pages run in browsers that support modulepreload natively.
+      modulePreload: { polyfill: false },
     },
     define: { __BROWSER__: JSON.stringify(browser) },
   }
