@@ -1,6 +1,8 @@
 import { defineConfig } from 'vite'
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { jsSizeBudget, KB } from './scripts/js-size-budget.js'
 
 type Browser = 'chrome' | 'firefox'
 
@@ -23,16 +25,41 @@ function manifestFor(browser: Browser): ManifestV3Export {
   return manifest as unknown as ManifestV3Export
 }
 
+/** Minified JavaScript allowed per browser, in KB of 1024 bytes. */
+const JS_CEILING_KB: Record<Browser, number> = { chrome: 280, firefox: 270 }
+
 export default defineConfig(({ mode }) => {
   const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome'
   return {
-    plugins: [crx({ manifest: manifestFor(browser), browser })],
+    plugins: [
+      crx({ manifest: manifestFor(browser), browser }),
+      // The goal is 250 KB per browser; each ceiling is what is reached now
+      // (docs/performance.md), so that growth fails the build.
+      jsSizeBudget(browser, { goal: 250 * KB, ceiling: JS_CEILING_KB[browser] * KB }),
+    ],
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    resolve: {
+      // Firefox has the promise-based `browser` namespace natively, and the
+      // polyfill exports it unchanged there; Chrome needs the real polyfill.
+      alias:
+        browser === 'firefox'
+          ? [
+              {
+                find: /^webextension-polyfill$/,
+                replacement: fileURLToPath(
+                  new URL('./src/webextension-polyfill-firefox.ts', import.meta.url),
+                ),
+              },
+            ]
+          : [],
+    },
     build: {
       outDir: `dist/${browser}`,
       emptyOutDir: true,
       target: 'es2022',
       sourcemap: false,
+      // Extension pages run in browsers that support modulepreload natively.
+      modulePreload: { polyfill: false },
     },
     define: { __BROWSER__: JSON.stringify(browser) },
   }

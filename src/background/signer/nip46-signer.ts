@@ -1,4 +1,4 @@
-import { AbstractSimplePool } from 'nostr-tools/abstract-pool'
+import type { AbstractSimplePool } from 'nostr-tools/abstract-pool'
 import type { NostrEvent } from 'nostr-tools/core'
 import {
   BunkerSigner,
@@ -9,6 +9,7 @@ import {
 import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure'
 import { bytesToHex } from '../../nostr/tracker-announce'
 import { createStorageItem, type StorageAreaLike, type StorageItem } from '../storage-item'
+import { createBunkerPool, type BunkerPool } from './bunker-pool'
 import { hexToBytes } from './local-key'
 import type { Signer } from './signer'
 import { createVerifyingSigner, SignatureCheckError } from './verifying-signer'
@@ -308,26 +309,30 @@ interface Link {
   close(): void
 }
 
-function createPool(deps: BunkerDeps): AbstractSimplePool {
+function createPool(deps: BunkerDeps): BunkerPool {
   const timeoutMs = deps.timeoutMs ?? 30_000
-  return new AbstractSimplePool({
+  return createBunkerPool({
     verifyEvent,
-    websocketImplementation: deps.WebSocket,
+    ...(deps.WebSocket !== undefined ? { WebSocket: deps.WebSocket } : {}),
     // Leaves part of the request's time for the bunker itself to answer.
     maxWaitForConnection: Math.min(10_000, Math.ceil(timeoutMs / 2)),
   })
 }
 
-function linkParams(pool: AbstractSimplePool, deps: BunkerDeps) {
+function linkParams(bunkerPool: BunkerPool, deps: BunkerDeps) {
+  // BunkerSigner's parameters name nostr-tools' pool class, which no other
+  // object can match (it has private members); BunkerSigner calls only the
+  // `subscribe` and `publish` that BunkerPool implements.
+  const pool = bunkerPool as unknown as AbstractSimplePool
   return deps.onAuthUrl !== undefined ? { pool, onauth: deps.onAuthUrl } : { pool }
 }
 
-function openLink(deps: BunkerDeps, make: (pool: AbstractSimplePool) => BunkerSigner): Link {
+function openLink(deps: BunkerDeps, make: (pool: BunkerPool) => BunkerSigner): Link {
   const pool = createPool(deps)
   return linkOver(pool, make(pool), deps)
 }
 
-function linkOver(pool: AbstractSimplePool, bunker: BunkerSigner, deps: BunkerDeps): Link {
+function linkOver(pool: BunkerPool, bunker: BunkerSigner, deps: BunkerDeps): Link {
   const timeoutMs = deps.timeoutMs ?? 30_000
   let closed = false
   return {
