@@ -9,12 +9,8 @@ import type {
 } from './messages'
 import type { OutboxEntry } from './outbox'
 import type { RelayLimitsView } from './relay-limits'
-import {
-  canSign,
-  type IdentityState,
-  type NostrConnectView,
-  type SignerKind,
-} from './signer/identity'
+import type { NostrConnectView, SignerKind } from './signer/identity'
+import { canSign, type IdentityState } from './signer/identity-state'
 import type { WalletView } from './wallet/wallet'
 
 export const RECENT_ANNOUNCES = 50

@@ -15,7 +15,7 @@ import { SitesSection } from './components/sites'
 import { TopUpScreen } from './components/top-up'
 import type { HostPermission } from './host-permission'
 import { useTypedQuote } from './use-typed-quote'
-import { canSign } from '../background/signer/identity'
+import { canSign } from '../background/signer/identity-state'
 import { ViewTabs, type View } from './components/view-tabs'
 import type { Nip07Presence } from '../background/signer/nip07-signer'
 

@@ -1,6 +1,7 @@
 import { npubEncode } from 'nostr-tools/nip19'
 import { createStorageItem, type StorageAreaLike } from '../storage-item'
-import type { Identity, KeyState } from './encrypted-key-identity'
+import type { Identity } from './encrypted-key-identity'
+import type { IdentityState } from './identity-state'
 import {
   connectBunker,
   forgetBunker,
@@ -21,14 +22,6 @@ import type { Signer } from './signer'
 
 /** Who signs: the key stored here, the user's signer extension, or their bunker. */
 export type SignerKind = 'local' | 'nip07' | 'nip46'
-
-/** `external`: an outside signer (NIP-07 or NIP-46) holds the key; nothing to lock here. */
-export type IdentityState = KeyState | 'external'
-
-/** Whether the identity can sign now (an outside signer may still fail or refuse, per request). */
-export function canSign(state: IdentityState): boolean {
-  return state === 'unlocked' || state === 'unprotected' || state === 'external'
-}
 
 export interface SigningIdentity extends Omit<Identity, 'state'> {
   state(): IdentityState
@@ -61,8 +54,7 @@ export interface SigningIdentityDeps {
 }
 
 export type NostrConnectView =
-  | { state: 'waiting'; uri: string; relays: string[] }
-  | { state: 'failed'; error: string }
+  { state: 'waiting'; uri: string; relays: string[] } | { state: 'failed'; error: string }
 
 /** Permissions asked of a signer app: announces and the NIP-98 headers of the relay API. */
 const NOSTR_CONNECT_PERMS = ['sign_event:21000', 'sign_event:27235']

@@ -23,7 +23,6 @@ import { TestBunker, type BunkerOptions } from '../testing/test-bunker'
 
 const WS = WebSocket as unknown as typeof globalThis.WebSocket
 
-
 const template = (): EventTemplate => ({
   kind: 21000,
   created_at: Math.floor(Date.now() / 1000),

@@ -1,4 +1,4 @@
-import type { IdentityState } from '../../background/signer/identity'
+import type { IdentityState } from '../../background/signer/identity-state'
 import type { Nip07Presence } from '../../background/signer/nip07-signer'
 import { SecretInput, submitFields } from './form'
 
