@@ -21,6 +21,8 @@ export interface Actions {
   refreshBalance: () => Promise<boolean>
   useNip07: () => Promise<boolean>
   useBunker: (uri: string) => Promise<boolean>
+  startNostrConnect: (relay: string) => Promise<boolean>
+  cancelNostrConnect: () => Promise<boolean>
   useLocalKey: () => Promise<boolean>
   startTopUp: (relay: string, amountSat: string) => Promise<boolean>
   payTopUpWithNwc: () => Promise<boolean>
@@ -91,6 +93,8 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     refreshBalance: () => run(() => send('refreshBalance')),
     useNip07: () => run(() => send('useNip07')),
     useBunker: (uri) => run(() => send('useBunker', { uri })),
+    startNostrConnect: (relay) => run(() => send('startNostrConnect', { relay })),
+    cancelNostrConnect: () => run(() => send('cancelNostrConnect')),
     useLocalKey: () => run(() => send('useLocalKey')),
     startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
     payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),

@@ -186,6 +186,13 @@ export function App(p: AppProps) {
         signerKind={state.signerKind}
         onUseNip07={() => void actions.useNip07()}
         nip07Presence={nip07Presence}
+        nostrConnect={{
+          flow: state.nostrConnect,
+          defaultRelay: state.relays[0]?.url ?? '',
+          onStart: actions.startNostrConnect,
+          onCancel: () => void actions.cancelNostrConnect(),
+          onCopy: (text) => void navigator.clipboard.writeText(text),
+        }}
         onUseBunker={actions.useBunker}
         onUseLocal={() => void actions.useLocalKey()}
       />

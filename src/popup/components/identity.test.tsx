@@ -19,6 +19,13 @@ const base: IdentityProps = {
   signerKind: 'local',
   onUseNip07: () => calls.push(['nip07']),
   nip07Presence: null,
+  nostrConnect: {
+    flow: null,
+    defaultRelay: 'wss://relay.example',
+    onStart: (relay) => (calls.push(['nostrconnect', relay]), Promise.resolve(true)),
+    onCancel: () => calls.push(['cancel']),
+    onCopy: (text) => calls.push(['copy', text]),
+  },
   onUseBunker: (...a) => (calls.push(['bunker', ...a]), Promise.resolve(true)),
   onUseLocal: () => calls.push(['local']),
 }
@@ -128,7 +135,7 @@ describe('IdentitySection', () => {
       'A new seeding key (recommended)',
       'A key you already have',
       'Your signer extension (NIP-07)',
-      'A remote signer (NIP-46 bunker)',
+      'A remote signer (NIP-46)',
     ])
     expect(byTestId(looking, 'nip07-presence')).toHaveLength(0)
     const found = expand(<IdentitySection {...base} nip07Presence="found" />)

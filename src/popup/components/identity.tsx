@@ -1,5 +1,6 @@
 import type { IdentityState } from '../../background/signer/identity-state'
 import type { Nip07Presence } from '../../background/signer/nip07-signer'
+import { NostrConnectSection, type NostrConnectProps } from './nostr-connect'
 import { SecretInput, submitFields } from './form'
 
 export interface IdentityProps {
@@ -20,6 +21,8 @@ export interface IdentityProps {
   onUseNip07: () => void
   /** Whether a NIP-07 signer showed in an open tab; null while looking or not looked. */
   nip07Presence: Nip07Presence | null
+  /** The `nostrconnect://` flow for a signer app. */
+  nostrConnect: NostrConnectProps
   onUseBunker: (uri: string) => Promise<boolean>
   onUseLocal: () => void
 }
@@ -191,8 +194,10 @@ function NewKeyForms(p: IdentityProps) {
           Use my signer extension (NIP-07)
         </button>
       </div>
-      <h3>A remote signer (NIP-46 bunker)</h3>
+      <h3>A remote signer (NIP-46)</h3>
       <p class="muted">The key stays in your signer app or server, which signs each announce.</p>
+      <NostrConnectSection {...p.nostrConnect} />
+      <p class="muted">Or paste the bunker address your signer gave you:</p>
       <form class="row" onSubmit={submitFields(['uri'], (v) => p.onUseBunker(v.uri))}>
         <SecretInput
           name="uri"

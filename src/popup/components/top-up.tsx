@@ -1,6 +1,6 @@
-import { encode } from 'uqr'
 import type { QuoteView, WalletView } from '../../background/wallet/wallet'
 import type { NwcPasswordKind } from '../../background/wallet/nwc-connection'
+import { Qr } from './qr'
 import { formatSlippage } from '../../background/wallet/slippage'
 import { ScreenHead, SecretInput, submitFields } from './form'
 import { RelaySelect } from './relay-select'
@@ -134,7 +134,7 @@ function InvoiceView(p: TopUpProps) {
       {p.wallet.nwc === 'locked' ? (
         <UnlockNwc password={p.wallet.nwcPassword} onUnlock={p.onUnlockNwc} />
       ) : null}
-      <Qr text={t.invoice} />
+      <Qr text={t.invoice.toUpperCase()} label="QR code of the invoice" testId="invoice-qr" />
       <textarea
         readOnly
         rows={3}
@@ -161,30 +161,6 @@ function InvoiceView(p: TopUpProps) {
 }
 
 /** The invoice as a QR code, drawn as SVG squares: no HTML is injected. */
-function Qr(p: { text: string }) {
-  const { size, data } = encode(p.text.toUpperCase(), { ecc: 'L', border: 2 })
-  const cells: { x: number; y: number }[] = []
-  data.forEach((row, y) => {
-    row.forEach((dark, x) => {
-      if (dark) cells.push({ x, y })
-    })
-  })
-  return (
-    <svg
-      class="qr"
-      viewBox={`0 0 ${size} ${size}`}
-      role="img"
-      aria-label="QR code of the invoice"
-      data-testid="invoice-qr"
-    >
-      <rect width={size} height={size} fill="#fff" />
-      {cells.map((c) => (
-        <rect key={`${c.x}-${c.y}`} x={c.x} y={c.y} width={1} height={1} fill="#000" />
-      ))}
-    </svg>
-  )
-}
-
 /**
  * The connection string is sealed at rest: it opens with the key's password
  * (and with the key), or with the wallet's own password for a user who signs
