@@ -174,6 +174,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     warn: deps.warn,
   })
   const wallet = createWallet({
+    tabs: deps.nip07,
     localArea: deps.localArea,
     sessionArea: deps.sessionArea,
     directory,

@@ -94,6 +94,11 @@ async function setup() {
       },
     }),
     wallet: createWallet({
+      // No website tab in this test: WebLN is tested in webln-payer.test.ts.
+      tabs: {
+        executeInTab: () => Promise.resolve(undefined),
+        candidateTabs: () => Promise.resolve([]),
+      },
       localArea: local,
       sessionArea: session,
       directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),

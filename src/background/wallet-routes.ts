@@ -54,6 +54,11 @@ export function createWalletRoutes(d: WalletRouteDeps) {
       return d.wallet.payTopUpWithNwc()
     },
 
+    async payTopUpWithWebln() {
+      await d.ready
+      return d.wallet.payTopUpWithWebln()
+    },
+
     async planCashOut(params: { relay: string; tseed: string }) {
       await d.ready
       return d.wallet.planCashOut(stringParam(params, 'relay'), wholeParam(params, 'tseed'))

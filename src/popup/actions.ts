@@ -26,6 +26,7 @@ export interface Actions {
   useLocalKey: () => Promise<boolean>
   startTopUp: (relay: string, amountSat: string) => Promise<boolean>
   payTopUpWithNwc: () => Promise<boolean>
+  payTopUpWithWebln: () => Promise<boolean>
   dismissTopUp: () => Promise<boolean>
   /** `confirm` is given when the user chose a new password for the wallet alone. */
   connectNwc: (uri: string, password: string, confirm?: string) => Promise<boolean>
@@ -98,6 +99,7 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     useLocalKey: () => run(() => send('useLocalKey')),
     startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
     payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),
+    payTopUpWithWebln: () => run(() => send('payTopUpWithWebln')),
     dismissTopUp: () => run(() => send('dismissTopUp')),
     connectNwc: (uri, password, confirm) =>
       run(async () => {

@@ -227,6 +227,7 @@ export function App(p: AppProps) {
               onAmount={setAmountSat}
               onStart={() => void actions.startTopUp(topUpRelay, amountSat)}
               onPayNwc={() => void actions.payTopUpWithNwc()}
+              onPayWebln={() => void actions.payTopUpWithWebln()}
               onConnectNwc={actions.connectNwc}
               onUnlockNwc={actions.unlockNwc}
               onSlippage={actions.setSlippage}

@@ -10,7 +10,14 @@ import { trickyInfoHash } from './support/fixtures'
 import { expectAccessible } from './support/axe'
 import { startNwcWorld, relayBalance } from './support/nwc-relay'
 import { playwrightDriver } from './support/playwright-driver'
-import { answerPrompt, byId, importKey, TEST_PASSWORD, useOnlyRelay } from './support/popup-actions'
+import {
+  answerPrompt,
+  byId,
+  importKey,
+  showView,
+  TEST_PASSWORD,
+  useOnlyRelay,
+} from './support/popup-actions'
 import { assertAuditZero } from './support/relay-audit'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 
@@ -36,6 +43,7 @@ test('a refusal for funds is topped up from the user’s own wallet over NWC aga
     const d = playwrightDriver(popup)
     await importKey(d, nip19.nsecEncode(sk), nip19.npubEncode(getPublicKey(sk)))
     await useOnlyRelay(d, relay.url)
+    await showView(d, 'wallet')
     await expect(popup.locator(byId('balance-tseed'))).toHaveText('0 TSEED')
     // A relay paying out over a real wallet backend is not labelled as a test.
     await expect(popup.locator(byId('test-mode'))).toHaveCount(0)

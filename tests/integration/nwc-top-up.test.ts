@@ -99,6 +99,11 @@ describe('NWC top-up for a user who signs elsewhere', () => {
     const db = await openOutboxDb(`nwc-top-up-${dbs.length}`)
     dbs.push(db)
     return createWallet({
+      // No website tab in this test: WebLN is tested in webln-payer.test.ts.
+      tabs: {
+        executeInTab: () => Promise.resolve(undefined),
+        candidateTabs: () => Promise.resolve([]),
+      },
       localArea: local,
       sessionArea: session,
       directory: createTseedRelayDirectory({ fetch: (u, i) => fetch(u, i), now: Date.now }),

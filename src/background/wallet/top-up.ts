@@ -62,20 +62,7 @@ export async function payWithNwc(
   nwc: Pick<Nip47Requester, 'request'>,
   opts: { timeoutMs?: number; nowSeconds?: () => number } = {},
 ): Promise<NwcPayment> {
-  let paymentHash: string
-  try {
-    const decoded = decodeInvoice(invoice)
-    const now = opts.nowSeconds?.() ?? Math.floor(Date.now() / 1000)
-    if (isInvoiceExpired(decoded, now)) {
-      throw new WalletError('expired', 'This invoice has expired; start the top-up again.')
-    }
-    paymentHash = decoded.paymentHash
-  } catch (e) {
-    if (e instanceof Bolt11Error) {
-      throw new WalletError('bad_invoice', `This is not a valid invoice: ${e.message}.`)
-    }
-    throw e
-  }
+  const paymentHash = payableHash(invoice, opts.nowSeconds)
   let result: Record<string, unknown>
   try {
     result = await nwc.request(
@@ -86,18 +73,43 @@ export async function payWithNwc(
   } catch (e) {
     throw explainNwcError(e)
   }
-  const preimage =
-    typeof result.preimage === 'string' &&
-    /^[0-9a-f]{64}$/i.test(result.preimage) &&
-    bytesToHex(sha256(hexToBytes(result.preimage))) === paymentHash
-      ? result.preimage.toLowerCase()
-      : null
+  const preimage = matchingPreimage(result.preimage, paymentHash)
   const fees = result.fees_paid
   return {
     preimage,
     feesPaidMsat:
       typeof fees === 'number' && Number.isSafeInteger(fees) && fees >= 0 ? BigInt(fees) : null,
   }
+}
+
+/**
+ * The payment hash of an invoice the user may pay now.
+ *
+ * @throws WalletError `bad_invoice` or `expired`
+ */
+export function payableHash(invoice: string, nowSeconds?: () => number): string {
+  try {
+    const decoded = decodeInvoice(invoice)
+    const now = nowSeconds?.() ?? Math.floor(Date.now() / 1000)
+    if (isInvoiceExpired(decoded, now)) {
+      throw new WalletError('expired', 'This invoice has expired; start the top-up again.')
+    }
+    return decoded.paymentHash
+  } catch (e) {
+    if (e instanceof Bolt11Error) {
+      throw new WalletError('bad_invoice', `This is not a valid invoice: ${e.message}.`)
+    }
+    throw e
+  }
+}
+
+/** A wallet's preimage (lower-case hex) when it proves `paymentHash`; null for anything else. */
+export function matchingPreimage(raw: unknown, paymentHash: string): string | null {
+  return typeof raw === 'string' &&
+    /^[0-9a-f]{64}$/i.test(raw) &&
+    bytesToHex(sha256(hexToBytes(raw))) === paymentHash
+    ? raw.toLowerCase()
+    : null
 }
 
 function explainNwcError(e: unknown): WalletError {

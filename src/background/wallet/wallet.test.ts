@@ -73,6 +73,11 @@ describe('the wallet against a real relay, with the user’s slippage bound', ()
     const directory = createTseedRelayDirectory({ fetch: recording, now: Date.now })
     const relays = () => Promise.resolve([relay.url])
     const wallet = createWallet({
+      // No website tab in this test: WebLN is tested in webln-payer.test.ts.
+      tabs: {
+        executeInTab: () => Promise.resolve(undefined),
+        candidateTabs: () => Promise.resolve([]),
+      },
       localArea: local,
       sessionArea: session,
       directory,

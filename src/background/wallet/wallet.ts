@@ -16,6 +16,7 @@ import { createSlippageSetting } from './slippage-setting'
 import { payWithNwc, startTopUp, waitForDeposit, type StartedTopUp } from './top-up'
 import { missingFundsMemo, releaseIfFunded } from './waiting-for-funds'
 import { WalletError } from './wallet-error'
+import { payWithWebln, type WeblnDeps } from './webln-payer'
 
 /** Balances are read again this often by an alarm, besides after every publish and top-up. */
 export const BALANCE_ALARM = 'tseed-balance'
@@ -132,6 +133,8 @@ export interface WalletDeps {
   /** Announces now wait for funds that did not before: tell the user. */
   onFundsMissing: (missing: { relay: string; tseed: bigint }[]) => void
   warn: (message: string) => void
+  /** Runs the WebLN payment in an open website tab, as the NIP-07 signer does. */
+  tabs: WeblnDeps
   /** scrypt cost of the sealed NWC string; tests pass a cheap one. */
   sealLogN?: number
 }
@@ -366,6 +369,26 @@ export function createWallet(deps: WalletDeps) {
         throw e
       } finally {
         client.close()
+      }
+      return topUp
+    },
+
+    /** Pays the current top-up with the WebLN wallet of an open tab, like {@link payTopUpWithNwc}. */
+    async payTopUpWithWebln(): Promise<TopUpView> {
+      const current = topUp
+      if (current === null) throw new WalletError('bad_input', 'There is no top-up to pay.')
+      topUp = {
+        ...current,
+        state: 'paying',
+        message: 'Confirm the payment in your browser wallet…',
+      }
+      try {
+        await payWithWebln(current.invoice, deps.tabs)
+      } catch (e) {
+        if (topUp.paymentHash === current.paymentHash && topUp.state === 'paying') {
+          topUp = { ...topUp, state: 'invoice', message: (e as Error).message }
+        }
+        throw e
       }
       return topUp
     },

@@ -51,6 +51,7 @@ function render(w: Partial<WalletView>, q: QuoteView | null = null) {
     onAmount: () => undefined,
     onStart: () => calls.push(['start']),
     onPayNwc: () => calls.push(['pay']),
+    onPayWebln: () => calls.push(['webln']),
     onConnectNwc: (...a) => (calls.push(['connect', ...a]), Promise.resolve(true)),
     onUnlockNwc: (...a) => (calls.push(['unlock', ...a]), Promise.resolve(true)),
     onSlippage: (...a) => (calls.push(['slippage', ...a]), Promise.resolve(true)),

@@ -18,6 +18,8 @@ export interface TopUpProps {
   onAmount: (amountSat: string) => void
   onStart: () => void
   onPayNwc: () => void
+  /** Pays with the WebLN wallet (Alby…) of an open website tab. */
+  onPayWebln: () => void
   /** `confirm` comes with a password chosen for the wallet alone (no key stored here). */
   onConnectNwc: (uri: string, password: string, confirm?: string) => Promise<boolean>
   onUnlockNwc: (password: string) => Promise<boolean>
@@ -134,6 +136,16 @@ function InvoiceView(p: TopUpProps) {
       {p.wallet.nwc === 'locked' ? (
         <UnlockNwc password={p.wallet.nwcPassword} onUnlock={p.onUnlockNwc} />
       ) : null}
+      <button
+        type="button"
+        class={p.wallet.nwc === 'ready' ? 'secondary' : ''}
+        data-testid="pay-webln"
+        disabled={t.state === 'paying'}
+        onClick={p.onPayWebln}
+        title="Alby and other WebLN wallets pay from an open website tab"
+      >
+        Pay with my browser wallet (WebLN)
+      </button>
       <Qr text={t.invoice.toUpperCase()} label="QR code of the invoice" testId="invoice-qr" />
       <textarea
         readOnly
@@ -160,7 +172,6 @@ function InvoiceView(p: TopUpProps) {
   )
 }
 
-/** The invoice as a QR code, drawn as SVG squares: no HTML is injected. */
 /**
  * The connection string is sealed at rest: it opens with the key's password
  * (and with the key), or with the wallet's own password for a user who signs
