@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   formatAge,
   formatBytes,
+  formatSats,
   relayLabel,
   relayResultText,
   relayStateText,
@@ -79,5 +80,13 @@ describe('relayStateText', () => {
   it('adds the error to an error state', () => {
     expect(relayStateText('connected')).toBe('connected')
     expect(relayStateText('error', 'connection failed')).toBe('error: connection failed')
+  })
+})
+
+describe('formatSats', () => {
+  it('says sat for one and sats otherwise', () => {
+    expect(formatSats(1n)).toBe('1 sat')
+    expect(formatSats('0')).toBe('0 sats')
+    expect(formatSats('21')).toBe('21 sats')
   })
 })

@@ -28,6 +28,12 @@ export function formatBytes(value: string | bigint): string {
 }
 
 /** `abcdef12…7890`, for a 40-hex info hash. */
+/** An amount of sats in words: "1 sat", "21 sats". */
+export function formatSats(amount: string | bigint): string {
+  const n = amount.toString()
+  return n === '1' ? '1 sat' : `${n} sats`
+}
+
 export function shortHash(hex: string): string {
   return hex.length <= 16 ? hex : `${hex.slice(0, 8)}…${hex.slice(-4)}`
 }

@@ -1,5 +1,5 @@
 import type { WalletView } from '../../background/wallet/wallet'
-import { relayLabel, shortHash } from '../format'
+import { formatSats, relayLabel, shortHash } from '../format'
 import type { FlowView } from '../../background/wallet/wallet'
 
 export interface BalanceProps {
@@ -49,7 +49,7 @@ export function BalanceCard(p: BalanceProps) {
           </strong>{' '}
           <span class="muted" data-testid="balance-sat">
             ≈ {w.total.valueComplete ? '' : 'at least '}
-            {w.total.tseedValueSat} sats
+            {formatSats(w.total.tseedValueSat)}
           </span>
         </p>
       )}

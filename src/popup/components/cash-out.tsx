@@ -1,4 +1,5 @@
 import type { CashOutPlanView, CashOutView } from '../../background/wallet/wallet'
+import { formatSats } from '../format'
 import { formatSlippage } from '../../background/wallet/slippage'
 import { ScreenHead } from './form'
 import { RelaySelect } from './relay-select'
@@ -41,9 +42,9 @@ export function CashOutScreen(p: CashOutProps) {
         <div data-testid="cash-out-done" data-state={p.result.state}>
           <p>
             {p.result.state === 'completed'
-              ? `Paid: ${p.result.invoiceSat} sats sent to your wallet${p.result.feePaidSat !== null ? ` (routing fee ${p.result.feePaidSat} sats)` : ''}.`
+              ? `Paid: ${formatSats(p.result.invoiceSat)} sent to your wallet${p.result.feePaidSat !== null ? ` (routing fee ${formatSats(p.result.feePaidSat)})` : ''}.`
               : p.result.state === 'pending'
-                ? `Your ${p.result.satOut} sats are on their way; the relay is confirming the payment.`
+                ? `Your ${formatSats(p.result.satOut)} are on their way; the relay is confirming the payment.`
                 : 'The payment failed; the sats stay on your relay balance.'}
           </p>
           <button type="button" data-testid="cash-out-finish" onClick={p.onClose}>
@@ -86,16 +87,17 @@ export function CashOutScreen(p: CashOutProps) {
               </dd>
               <dt>Swap gives</dt>
               <dd>
-                {plan.satOut} sats (at least {plan.minSatOut} if the price moves by up to{' '}
+                {formatSats(plan.satOut)} (at least {plan.minSatOut} if the price moves by up to{' '}
                 {formatSlippage(BigInt(plan.slippageBps))}%)
               </dd>
               <dt>Fee reserve</dt>
               <dd>
-                {plan.feeReserveSat} sats for routing; what is not used stays on your relay balance
+                {formatSats(plan.feeReserveSat)} for routing; what is not used stays on your relay
+                balance
               </dd>
               <dt>Arrives</dt>
               <dd>
-                <strong data-testid="cash-out-arrives">{plan.arrivesSat} sats</strong>
+                <strong data-testid="cash-out-arrives">{formatSats(plan.arrivesSat)}</strong>
               </dd>
             </dl>
           ) : p.planError !== null ? (

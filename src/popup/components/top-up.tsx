@@ -1,4 +1,5 @@
 import type { QuoteView, WalletView } from '../../background/wallet/wallet'
+import { formatSats } from '../format'
 import type { NwcPasswordKind } from '../../background/wallet/nwc-connection'
 import { Qr } from './qr'
 import { formatSlippage } from '../../background/wallet/slippage'
@@ -81,8 +82,8 @@ function AmountForm(p: TopUpProps) {
       {q !== null ? (
         <p data-testid="top-up-quote" data-tseed={q.tseedOut} data-min-out={q.minOut}>
           You get about <strong>{q.tseedOut} TSEED</strong>, at least {q.minOut} if the price moves
-          by up to {formatSlippage(BigInt(q.slippageBps))}%. Pool fee {q.feeSat} sats; price impact{' '}
-          {formatSlippage(BigInt(q.priceImpactBps))}%.
+          by up to {formatSlippage(BigInt(q.slippageBps))}%. Pool fee {formatSats(q.feeSat)}; price
+          impact {formatSlippage(BigInt(q.priceImpactBps))}%.
           {q.testMode ? ' TEST MODE: no real money moves.' : ''}
         </p>
       ) : p.quoteError !== null ? (
@@ -117,7 +118,7 @@ function InvoiceView(p: TopUpProps) {
   return (
     <div class="stack" data-testid="top-up-invoice" data-state={t.state}>
       <p>
-        Pay <strong>{t.amountSat} sats</strong> for at least {t.minOut} TSEED.
+        Pay <strong>{formatSats(t.amountSat)}</strong> for at least {t.minOut} TSEED.
         {t.testMode ? ' TEST MODE: the relay credits it without a payment.' : ''}
       </p>
       <p class="muted" data-testid="top-up-progress" aria-live="polite">
