@@ -27,6 +27,7 @@ export interface Actions {
   startTopUp: (relay: string, amountSat: string) => Promise<boolean>
   payTopUpWithNwc: () => Promise<boolean>
   payTopUpWithWebln: () => Promise<boolean>
+  forgetNwc: () => Promise<boolean>
   dismissTopUp: () => Promise<boolean>
   /** `confirm` is given when the user chose a new password for the wallet alone. */
   connectNwc: (uri: string, password: string, confirm?: string) => Promise<boolean>
@@ -100,6 +101,7 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     startTopUp: (relay, amountSat) => run(() => send('startTopUp', { relay, amountSat })),
     payTopUpWithNwc: () => run(() => send('payTopUpWithNwc')),
     payTopUpWithWebln: () => run(() => send('payTopUpWithWebln')),
+    forgetNwc: () => run(() => send('forgetNwc')),
     dismissTopUp: () => run(() => send('dismissTopUp')),
     connectNwc: (uri, password, confirm) =>
       run(async () => {

@@ -228,6 +228,7 @@ export function App(p: AppProps) {
               onStart={() => void actions.startTopUp(topUpRelay, amountSat)}
               onPayNwc={() => void actions.payTopUpWithNwc()}
               onPayWebln={() => void actions.payTopUpWithWebln()}
+              onForgetNwc={() => void actions.forgetNwc()}
               onConnectNwc={actions.connectNwc}
               onUnlockNwc={actions.unlockNwc}
               onSlippage={actions.setSlippage}

@@ -52,6 +52,7 @@ function render(w: Partial<WalletView>, q: QuoteView | null = null) {
     onStart: () => calls.push(['start']),
     onPayNwc: () => calls.push(['pay']),
     onPayWebln: () => calls.push(['webln']),
+    onForgetNwc: () => calls.push(['forget']),
     onConnectNwc: (...a) => (calls.push(['connect', ...a]), Promise.resolve(true)),
     onUnlockNwc: (...a) => (calls.push(['unlock', ...a]), Promise.resolve(true)),
     onSlippage: (...a) => (calls.push(['slippage', ...a]), Promise.resolve(true)),
@@ -152,5 +153,21 @@ describe('TopUpScreen: paying from the user’s NWC wallet', () => {
     expect(byTestId(ready.tree, 'nwc-connect')).toHaveLength(0)
     const paying = render({ topUp: { ...invoiceTopUp, state: 'paying' }, nwc: 'ready' })
     expect(one(paying.tree, 'pay-nwc').props.disabled).toBe(true)
+  })
+
+  it('offers WebLN beside NWC, and both wait while a payment is under way', () => {
+    const none = render({ topUp: invoiceTopUp, nwc: 'none' })
+    ;(one(none.tree, 'pay-webln').props.onClick as () => void)()
+    expect(none.calls).toEqual([['webln']])
+    const paying = render({ topUp: { ...invoiceTopUp, state: 'paying' }, nwc: 'ready' })
+    expect(one(paying.tree, 'pay-webln').props.disabled).toBe(true)
+  })
+
+  it('a connected wallet can be disconnected from the amount step', () => {
+    expect(byTestId(render({ nwc: 'none' }).tree, 'nwc-forget')).toHaveLength(0)
+    const locked = render({ nwc: 'locked' })
+    expect(text(one(locked.tree, 'nwc-connected'))).toContain('connected (locked)')
+    ;(one(locked.tree, 'nwc-forget').props.onClick as () => void)()
+    expect(locked.calls).toEqual([['forget']])
   })
 })

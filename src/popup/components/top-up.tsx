@@ -19,6 +19,8 @@ export interface TopUpProps {
   onAmount: (amountSat: string) => void
   onStart: () => void
   onPayNwc: () => void
+  /** Forgets the NWC connection string, sealed and open. */
+  onForgetNwc: () => void
   /** Pays with the WebLN wallet (Alby…) of an open website tab. */
   onPayWebln: () => void
   /** `confirm` comes with a password chosen for the wallet alone (no key stored here). */
@@ -43,6 +45,19 @@ export function TopUpScreen(p: TopUpProps) {
         <>
           <AmountForm {...p} />
           <SlippageControl bps={p.wallet.slippageBps} onSave={p.onSlippage} />
+          {p.wallet.nwc !== 'none' ? (
+            <p class="muted row" data-testid="nwc-connected">
+              Your NWC wallet is connected{p.wallet.nwc === 'locked' ? ' (locked)' : ''}.
+              <button
+                type="button"
+                class="small secondary"
+                data-testid="nwc-forget"
+                onClick={p.onForgetNwc}
+              >
+                Disconnect it
+              </button>
+            </p>
+          ) : null}
         </>
       ) : (
         <InvoiceView {...p} />
