@@ -13,9 +13,11 @@ import type { RelayPool } from './relay-pool'
 import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { Settings } from './settings'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
+import { createTrackerAnswerRoutes, type TrackerAnswerRouteDeps } from './tracker-answer-routes'
 import { createWalletRoutes, type WalletRouteDeps } from './wallet-routes'
 
-export interface HandlerDeps extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps {
+export interface HandlerDeps
+  extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps, TrackerAnswerRouteDeps {
   /** Resolves once the key and database are loaded after a worker start. */
   ready: Promise<unknown>
   settings: Settings
@@ -57,6 +59,7 @@ export function createHandlers(d: HandlerDeps) {
     ...createKeyRoutes(d),
     ...createConsentRoutes(d),
     ...createWalletRoutes(d),
+    ...createTrackerAnswerRoutes(d),
 
     async getState(): Promise<StateView> {
       await d.ready
