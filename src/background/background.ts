@@ -27,6 +27,9 @@ import { missingFunds } from './wallet/waiting-for-funds'
 import { BALANCE_ALARM, BALANCE_REFRESH_MINUTES, createWallet } from './wallet/wallet'
 import type { WebSocketImplementation } from '../nostr/nwc-client'
 import { createTrackerListener, type RequestDetails } from './tracker-observer'
+import { createTrackerAnswers } from './tracker-answers'
+import { createWsTrackerRoute } from './ws-tracker-route'
+import { WS_TRACKER_ROUTE } from '../content/ws-protocol'
 
 /** Everything the background needs from the browser, injected so it runs in tests. */
 export interface BackgroundDeps {
@@ -227,6 +230,16 @@ export function createBackground(deps: BackgroundDeps): Background {
     },
     warn: deps.warn,
   })
+  const trackerAnswers = createTrackerAnswers()
+  // WebSocket tracker announces, reported by the content scripts, join the same intake.
+  const wsTrackerRoute = createWsTrackerRoute({
+    runtimeId: deps.runtimeId,
+    extensionBase: deps.extensionBase,
+    intake,
+    answers: trackerAnswers,
+    reportIgnored,
+    now: deps.now,
+  })
   const onRequest = createTrackerListener({
     extensionBase: deps.extensionBase,
     now: deps.now,
@@ -249,12 +262,14 @@ export function createBackground(deps: BackgroundDeps): Background {
     relayLimits,
     applyDefaultRelayLimits,
     directory,
+    trackerAnswers,
     now: deps.now,
   })
   const onMessage = createRouter(handlers, {
     runtimeId: deps.runtimeId,
     extensionBase: deps.extensionBase,
     warn: deps.warn,
+    contentRoutes: { [WS_TRACKER_ROUTE]: wsTrackerRoute },
   })
 
   return {

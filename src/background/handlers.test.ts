@@ -7,6 +7,7 @@ import { createOutbox } from './outbox'
 import { openOutboxDb, type OutboxDb } from './outbox-db'
 import { createRelayPool, type RelayLink } from './relay-pool'
 import { createSettings } from './settings'
+import { createTrackerAnswers } from './tracker-answers'
 import { createAutoLock } from './signer/auto-lock'
 import { createEncryptedKeyIdentity } from './signer/encrypted-key-identity'
 import { createSigningIdentity } from './signer/identity'
@@ -126,6 +127,7 @@ async function setup() {
     applyDefaultRelayLimits: () => {
       limitDefaults++
     },
+    trackerAnswers: createTrackerAnswers(),
     now: () => 0,
   })
   return { handlers, outbox, drains, connects, session, local, limitDefaults: () => limitDefaults }

@@ -14,9 +14,11 @@ import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { Settings } from './settings'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
 import type { RelayKind, TseedRelayDirectory } from './tseed-relays'
+import { createTrackerAnswerRoutes, type TrackerAnswerRouteDeps } from './tracker-answer-routes'
 import { createWalletRoutes, type WalletRouteDeps } from './wallet-routes'
 
-export interface HandlerDeps extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps {
+export interface HandlerDeps
+  extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps, TrackerAnswerRouteDeps {
   /** Resolves once the key and database are loaded after a worker start. */
   ready: Promise<unknown>
   settings: Settings
@@ -59,6 +61,7 @@ export function createHandlers(d: HandlerDeps) {
     ...createKeyRoutes(d),
     ...createConsentRoutes(d),
     ...createWalletRoutes(d),
+    ...createTrackerAnswerRoutes(d),
 
     async getState(): Promise<StateView> {
       await d.ready

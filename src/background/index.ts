@@ -3,6 +3,7 @@ import { createBackground } from './background'
 import { openOutboxDb } from './outbox-db'
 import { abstractRelayFactory } from './relay-pool'
 import { registerTrackerObserver } from './tracker-observer'
+import { bridgeFilesFromManifest, injectIntoOpenTabs } from './open-tab-injection'
 import { openWelcomeOnInstall } from './welcome'
 
 /** One notification id: a newer question replaces the older one instead of stacking. */
@@ -101,6 +102,23 @@ browser.runtime.onInstalled.addListener(
     warn,
   }),
 )
+// Tabs open before install or update get the WebSocket tracker hook too.
+const coverOpenTabs = (): void => {
+  injectIntoOpenTabs({
+    tabs: () => browser.tabs.query({ url: ['http://*/*', 'https://*/*'] }),
+    executeScript: (injection) => browser.scripting.executeScript(injection),
+    bridgeFiles: bridgeFilesFromManifest(browser.runtime.getManifest()),
+    secret: () =>
+      Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join(''),
+    warn,
+  }).catch((e: unknown) => {
+    warn(`tseed: could not cover open tabs: ${(e as Error).message}`)
+  })
+}
+browser.runtime.onInstalled.addListener(coverOpenTabs)
+browser.runtime.onStartup.addListener(coverOpenTabs)
 
 // Whatever a previous worker left queued goes out now.
 void background.start()

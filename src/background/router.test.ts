@@ -67,3 +67,66 @@ describe('createRouter', () => {
     expect(warnings[0]).not.toContain('SECRET')
   })
 })
+
+describe('createRouter content routes', () => {
+  const page = {
+    id: 'ourid',
+    url: 'https://site.example/watch?token=SECRET',
+    frameId: 0,
+    tab: { id: 5, url: 'https://site.example/watch?token=SECRET' },
+  }
+
+  function setupContent() {
+    const warnings: string[] = []
+    const calls: [unknown, unknown][] = []
+    const router = createRouter(
+      { getState: () => Promise.resolve('state') },
+      {
+        runtimeId: 'ourid',
+        extensionBase: BASE,
+        warn: (m) => warnings.push(m),
+        contentRoutes: {
+          report: (params, sender) => {
+            calls.push([params, sender])
+            return Promise.resolve(null)
+          },
+          broken: () => Promise.reject(new Error('bad report')),
+        },
+      },
+    )
+    return { router, warnings, calls }
+  }
+
+  it('passes a content script its params and sender', async () => {
+    const { router, calls } = setupContent()
+    expect(await router({ type: 'report', params: { a: 1 } }, page)).toEqual({
+      ok: true,
+      data: null,
+    })
+    expect(calls).toEqual([[{ a: 1 }, page]])
+  })
+
+  it('turns a content handler error into an error reply', async () => {
+    const { router } = setupContent()
+    expect(await router({ type: 'broken' }, page)).toEqual({ ok: false, error: 'bad report' })
+  })
+
+  it.each([
+    ['our own pages', own],
+    ['another extension', { ...page, id: 'otherid' }],
+    ['a script outside any tab', { id: 'ourid', url: 'https://site.example/', frameId: 0 }],
+  ])('refuses content routes to %s', async (_name, sender) => {
+    const { router, calls, warnings } = setupContent()
+    expect(await router({ type: 'report', params: {} }, sender)).toEqual({
+      ok: false,
+      error: 'not allowed',
+    })
+    expect(calls).toEqual([])
+    expect(warnings[0]).not.toContain('SECRET')
+  })
+
+  it('still refuses page routes to content scripts', async () => {
+    const { router } = setupContent()
+    expect(await router({ type: 'getState' }, page)).toEqual({ ok: false, error: 'not allowed' })
+  })
+})

@@ -1,10 +1,14 @@
+import { isOwnContentScript, type ContentSenderLike } from './content-sender'
 import type { Envelope, RouteMessage } from './messages'
 
 /** The fields of `runtime.MessageSender` the router checks. */
-export interface SenderLike {
+export interface SenderLike extends ContentSenderLike {
   id?: string
   url?: string
 }
+
+/** A route for this extension's content scripts: it gets the sender to tell the page apart. */
+export type ContentHandler = (params: unknown, sender: SenderLike) => Promise<unknown>
 
 // Handlers are invoked with untrusted params and validate them themselves.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,6 +19,12 @@ export interface RouterOptions {
   /** `runtime.getURL('')`: only pages under it may call routes. */
   extensionBase: string
   warn: (message: string) => void
+  /**
+   * Routes only this extension's content scripts may call (from a frame of a
+   * tab, at a web page URL); the extension's pages may not, and content
+   * scripts may call nothing else.
+   */
+  contentRoutes?: Readonly<Record<string, ContentHandler>>
 }
 
 /**
@@ -30,6 +40,18 @@ export function createRouter(
 ): (message: unknown, sender: SenderLike) => Promise<Envelope<unknown>> {
   return async (message, sender) => {
     const route = routeName(message)
+    const content = opts.contentRoutes
+    if (route !== undefined && content !== undefined && Object.hasOwn(content, route)) {
+      if (!isOwnContentScript(sender, opts)) {
+        opts.warn(`tseed: refused message ${route} from ${describeSender(sender)}`)
+        return { ok: false, error: 'not allowed' }
+      }
+      try {
+        return { ok: true, data: await content[route]?.((message as RouteMessage).params, sender) }
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) }
+      }
+    }
     if (!isOwnPage(sender, opts)) {
       opts.warn(`tseed: refused message ${route ?? '(malformed)'} from ${describeSender(sender)}`)
       return { ok: false, error: 'not allowed' }

@@ -141,3 +141,7 @@ function eventName(v: unknown): AnnounceEventName | undefined {
   if (v === '' || v === 'paused') return undefined
   throw new AnnounceParseError('event must be started, completed, stopped, paused or empty')
 }
+
+// The MAIN-world hook forwards these fields as they were sent; the background
+// reads them with the same rules as a whole frame (background/ws-hook-report.ts).
+export { count as wsCounter, eventName as wsEventName }
