@@ -28,6 +28,7 @@ import { BALANCE_ALARM, BALANCE_REFRESH_MINUTES, createWallet } from './wallet/w
 import type { WebSocketImplementation } from '../nostr/nwc-client'
 import { createTrackerListener, type RequestDetails } from './tracker-observer'
 import { createTrackerAnswers } from './tracker-answers'
+import { createDownloadBaselines } from './ws-download-baseline'
 import { createWsTrackerRoute } from './ws-tracker-route'
 import { WS_TRACKER_ROUTE } from '../content/ws-protocol'
 
@@ -237,6 +238,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     extensionBase: deps.extensionBase,
     intake,
     answers: trackerAnswers,
+    baselines: createDownloadBaselines(deps.sessionArea),
     reportIgnored,
     now: deps.now,
   })

@@ -9,6 +9,8 @@ import type { SenderLike } from './router'
 import { testConsent } from './testing/consent'
 import { createTrackerAnswers } from './tracker-answers'
 import { createTrackerListener } from './tracker-observer'
+import { createMemoryStorageArea } from './storage-item'
+import { createDownloadBaselines } from './ws-download-baseline'
 import { createWsTrackerRoute } from './ws-tracker-route'
 
 let n = 0
@@ -68,6 +70,7 @@ async function setup(opts: { allow?: string[]; tabs?: Record<number, string> } =
     extensionBase: BASE,
     intake,
     answers,
+    baselines: createDownloadBaselines(createMemoryStorageArea()),
     reportIgnored,
     now: () => now,
   })
@@ -107,6 +110,22 @@ describe('createWsTrackerRoute', () => {
     const flat = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
     expect(flat).not.toContain('cdcdcdcd')
     expect(flat).not.toContain('wss://')
+  })
+
+  it("queues a WebTorrent seed's own file as nothing downloaded, and later bytes from there", async () => {
+    const s = await setup()
+    await s.route(report({ downloaded: 65_536, left: 0 }), sender())
+    await s.route(
+      report({ downloaded: 65_536, left: 0, uploaded: 500, event: '' }),
+      sender(),
+    )
+    await s.route(
+      report({ downloaded: 70_000, left: 0, uploaded: 900, event: '' }),
+      sender(),
+    )
+    const queued = (await s.outbox.listOpen()).map((e) => e.announce.downloaded)
+    expect(queued.at(-1)).toBe(70_000n - 65_536n)
+    expect(queued.every((d) => d <= 70_000n - 65_536n)).toBe(true)
   })
 
   it('publishes one event for the same announce sent to two trackers', async () => {

@@ -6,12 +6,15 @@ import type { ReportIgnored } from './ignored-announces'
 import type { ContentHandler } from './router'
 import type { TrackerAnswers } from './tracker-answers'
 import type { ObservedAnnounce } from './tracker-observer'
+import type { DownloadBaselines } from './ws-download-baseline'
 import { parseHookReport } from './ws-hook-report'
 
 export interface WsTrackerRouteDeps extends ContentSenderOptions {
   /** The same intake HTTP announces go through (dedupe, consent gate, outbox). */
   intake: (o: ObservedAnnounce) => Promise<void>
   answers: TrackerAnswers
+  /** WebTorrent's `downloaded` made relative to the session's start, as BEP 3 counts it. */
+  baselines: DownloadBaselines
   reportIgnored: ReportIgnored
   now: () => number
 }
@@ -71,7 +74,7 @@ export function createWsTrackerRoute(d: WsTrackerRouteDeps): ContentHandler {
       return null
     }
     const observed: ObservedAnnounce = {
-      announce: report.announce,
+      announce: await d.baselines.rebase(report.announce),
       origin: site.origin,
       trackerHost: report.trackerHost,
       seenAt,

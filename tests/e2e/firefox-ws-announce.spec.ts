@@ -4,7 +4,14 @@ import { resolve } from 'node:path'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { nip19 } from 'nostr-tools'
 import { startRelayProcess } from '../../scripts/relay-process'
-import { answerPrompt, byId, importKey, useOnlyRelay, waitFor } from './support/popup-actions'
+import {
+  answerPrompt,
+  byId,
+  importKey,
+  showView,
+  useOnlyRelay,
+  waitFor,
+} from './support/popup-actions'
 import { puppeteerDriver } from './support/puppeteer-driver'
 import { fetchAnnounces, tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
 import { startWebTorrentSite } from './support/webtorrent-site'
@@ -96,6 +103,7 @@ test('Firefox: a real WebTorrent page, open before install, announces over WebSo
 
     // The per-site switch covers WebSocket announces: blocked, nothing more is published.
     await popup.bringToFront()
+    await showView(d, 'settings')
     await d.click(`${byId('site-row')}[data-origin="${site.origin}"] ${byId('site-toggle')}`)
     await waitFor('the site to be blocked', async () =>
       (
@@ -112,6 +120,7 @@ test('Firefox: a real WebTorrent page, open before install, announces over WebSo
     )
     // The extension saw it, and dropped it for the site's decision.
     const host = new URL(site.origin).host
+    await showView(d, 'activity')
     await waitFor('the dropped announce in the popup', async () => {
       const entries = await popup.$$eval(byId('activity-entry'), (els) =>
         els.map((e) => e.textContent),
