@@ -8,6 +8,7 @@
 import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
 import { createAuthHeader } from '../nostr/nip98'
 import type { SwapSide } from './amm'
+import { checkConfig, type RarityRule } from './pricing'
 
 /** Signs a NIP-98 auth event template (a local key, NIP-07, a NIP-46 bunker…). */
 export type AuthSigner = (template: EventTemplate) => Promise<NostrEvent>
@@ -100,6 +101,12 @@ export interface SwarmPriceInfo {
   multiplier: bigint
   rare: boolean
   rarityRule: boolean
+  /**
+   * The rarity rule's parameters, null when it is off; undefined from a relay
+   * that does not publish them. With `baseTokensPerMb` they are the relay's
+   * whole pricing config: `swarmPrice` prices any swarm from its counts.
+   */
+  rarity?: RarityRule | null
   bytesPerMb: bigint
   seeders: number
   leechers: number
@@ -284,6 +291,7 @@ export class TseedApiClient {
       escrow: { held: amount(escrow.held, 'held'), claimed: amount(escrow.claimed, 'claimed') },
       testMode: testMode(b),
     }
+    if (b.rarity !== undefined) info.rarity = nullable(b.rarity, 'rarity', rarityRule)
     if (b.download !== undefined) {
       const d = obj(b.download, 'download')
       info.download = {
@@ -630,6 +638,22 @@ function amounts(v: unknown, name: string): Amounts {
 function signedAmounts(v: unknown, name: string): Amounts {
   const o = obj(v, name)
   return { tseed: signed(o.TSEED, 'TSEED'), sat: signed(o.sat, 'sat') }
+}
+
+/** A rarity rule the pricing code accepts; anything else is a bad answer, never a wrong price. */
+function rarityRule(v: unknown, name: string): RarityRule {
+  const o = obj(v, name)
+  const rule: RarityRule = {
+    leechersPerSeeder: num(o.leechers_per_seeder, 'leechers_per_seeder'),
+    scarceMultiplier: amount(o.scarce_multiplier, 'scarce_multiplier'),
+    noSeederMultiplier: amount(o.no_seeder_multiplier, 'no_seeder_multiplier'),
+  }
+  try {
+    checkConfig({ baseTokensPerMB: 1n, rarity: rule })
+  } catch (e) {
+    bad(`${name}: ${(e as Error).message}`)
+  }
+  return rule
 }
 
 /** `null` as null, anything else through `parse`. */

@@ -157,6 +157,7 @@ describe('TSEED API over HTTP', () => {
         multiplier: 1n,
         rare: false,
         rarityRule: false,
+        rarity: null,
         bytesPerMb: 1_000_000n,
         seeders: 0,
         leechers: 0,
