@@ -14,7 +14,9 @@ import type { OutboxDb } from './outbox-db'
 import { createPublisher } from './publisher'
 import { createRelayLimits } from './relay-limits'
 import { createRelayPool, type RelayLinkFactory } from './relay-pool'
-import { createRouter, type SenderLike } from './router'
+import { createRouter } from './router'
+import { createContentRouter, withContentRoutes, type ContentSender } from './content-router'
+import { createSiteBadges } from './site-badges'
 import { loadSessionSalt } from './session-salt'
 import { createSettings } from './settings'
 import { AUTO_LOCK_ALARM, createAutoLock } from './signer/auto-lock'
@@ -71,8 +73,8 @@ const RELAY_HTTP_TIMEOUT_MS = 5_000
 export interface Background {
   /** `webRequest.onBeforeRequest` listener. */
   onRequest: (details: RequestDetails) => void
-  /** `runtime.onMessage` listener. */
-  onMessage: (message: unknown, sender: SenderLike) => Promise<Envelope<unknown>>
+  /** `runtime.onMessage` listener: the extension's pages, and its content scripts on http(s) pages. */
+  onMessage: (message: unknown, sender: ContentSender) => Promise<Envelope<unknown>>
   /** `alarms.onAlarm` listener. */
   onAlarm: (alarm: { name: string }) => void
   /** Loads state and drains what a previous worker left in the outbox. */
@@ -250,11 +252,31 @@ export function createBackground(deps: BackgroundDeps): Background {
     directory,
     now: deps.now,
   })
-  const onMessage = createRouter(handlers, {
+  const routerOptions = {
     runtimeId: deps.runtimeId,
     extensionBase: deps.extensionBase,
     warn: deps.warn,
+  }
+  const siteBadges = createSiteBadges({
+    ready,
+    relays: () => settings.relays.get(),
+    decisions: consent.decisions,
+    onBlocked: (origin) => consent.held.reconsider(origin),
+    balance: async () => {
+      const total = (await wallet.view()).total
+      return total === null ? null : BigInt(total.tseed)
+    },
+    directory,
+    fetch,
+    WebSocket: deps.WebSocket,
+    setTimer: deps.setTimer,
+    clearTimer: deps.clearTimer,
+    now: deps.now,
   })
+  const onMessage = withContentRoutes(
+    createRouter(handlers, routerOptions),
+    createContentRouter(siteBadges, routerOptions),
+  )
 
   return {
     onRequest,

@@ -375,4 +375,17 @@ describe('readRelayInfo', () => {
     expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
     expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
   })
+
+  it('keeps the NIP-11 limits that size a REQ, and only plausible ones', async () => {
+    const doc = (limitation: unknown) => [200, { tseed: { api: '/api/v1' }, limitation }] as const
+    const { fetch } = fakeFetch(
+      [...doc({ max_message_length: 131072, max_limit: 300, max_filters: 10 })],
+      [...doc({ max_message_length: -1, max_limit: 1.5 })],
+      [...doc({ max_limit: 20 })],
+    )
+    const limits = async () => (await readRelayInfo('wss://relay.example', fetch)).tseed?.reqLimits
+    expect(await limits()).toEqual({ maxMessageLength: 131072, maxLimit: 300 })
+    expect(await limits()).toBeUndefined()
+    expect(await limits()).toEqual({ maxLimit: 20 })
+  })
 })

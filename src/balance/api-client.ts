@@ -191,6 +191,16 @@ export interface TseedRelayInfo {
   pool: string
   lightning: string
   testMode: boolean
+  /** NIP-11 `limitation` fields that size a REQ, when the relay publishes them. */
+  reqLimits?: ReqLimits
+}
+
+/** How large a REQ may be and how many stored events one filter returns at most. */
+export interface ReqLimits {
+  /** `max_message_length`: bytes of one client message. */
+  maxMessageLength?: number
+  /** `max_limit`: the ceiling on a filter's `limit`. */
+  maxLimit?: number
 }
 
 const DIGITS = /^[0-9]{1,78}$/
@@ -497,8 +507,11 @@ export async function readRelayInfo(relayUrl: string, fetch: FetchLike): Promise
     return { name: null, tseed: null }
   }
   if (typeof doc !== 'object' || doc === null) return { name: null, tseed: null }
-  const d = doc as { name?: unknown; tseed?: unknown }
-  return { name: displayName(d.name), tseed: tseedInfo(d.tseed, http) }
+  const d = doc as { name?: unknown; tseed?: unknown; limitation?: unknown }
+  const tseed = tseedInfo(d.tseed, http)
+  const limits = reqLimits(d.limitation)
+  if (tseed !== null && limits !== undefined) tseed.reqLimits = limits
+  return { name: displayName(d.name), tseed }
 }
 
 /**
@@ -526,6 +539,16 @@ function tseedInfo(tseed: unknown, http: string): TseedRelayInfo | null {
     lightning: typeof t.lightning === 'string' ? t.lightning : '',
     testMode: t.test_mode === true,
   }
+}
+
+function reqLimits(limitation: unknown): ReqLimits | undefined {
+  if (typeof limitation !== 'object' || limitation === null) return undefined
+  const l = limitation as Record<string, unknown>
+  const positive = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0
+  const out: ReqLimits = {}
+  if (positive(l.max_message_length)) out.maxMessageLength = l.max_message_length
+  if (positive(l.max_limit)) out.maxLimit = l.max_limit
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 /** A relay names itself: no control characters, and short enough for one line of the popup. */
