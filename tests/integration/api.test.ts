@@ -76,6 +76,7 @@ describe('TSEED API over HTTP', () => {
         pool: 'urn:pool:TSEED:satoshi',
         lightning: 'dev',
         testMode: true,
+        reqLimits: { maxMessageLength: 131072, maxLimit: 500 },
       })
     })
 
