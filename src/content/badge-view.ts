@@ -153,11 +153,17 @@ export function createBadge(anchor: Element, deps: BadgeDeps): BadgeView {
   button.popoverTargetElement = panel
   let current: SwarmBadgeView | undefined
 
+  // Filled and placed under the badge before it shows, so it never flashes elsewhere; once
+  // shown (its size known) it moves above the badge if there is no room below.
+  panel.addEventListener('beforetoggle', (e) => {
+    if (e.newState !== 'open' || current === undefined) return
+    fillPanel(doc, panel, titleId, current, deps)
+    place(panel, button)
+  })
   panel.addEventListener('toggle', (e) => {
     const open = e.newState === 'open'
     button.setAttribute('aria-expanded', String(open))
-    if (!open || current === undefined) return
-    fillPanel(doc, panel, titleId, current, deps)
+    if (!open) return
     place(panel, button)
     panel.focus()
   })
