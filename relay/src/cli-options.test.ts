@@ -111,12 +111,13 @@ describe('TSEED_FLAGS', () => {
     return r.options
   }
 
-  it('defaults to 1 TSEED/MB, rarity off, settlement every 60 s, no proxy trust', () => {
+  it('defaults to 1 TSEED/MB, rarity off, settlement every 60 s, no proxy trust, no torrent index', () => {
     expect(parseTseed([])).toEqual({
       settleIntervalSeconds: 60,
       pricePerMb: 1n,
       rarity: false,
       trustProxy: false,
+      torrentIndex: false,
     })
   })
 
@@ -137,6 +138,8 @@ describe('TSEED_FLAGS', () => {
         'https://relay.example/',
         '--trust-proxy',
         'on',
+        '--torrent-index',
+        'on',
       ]),
     ).toEqual({
       bootstrapPool: { tseed: 10_000_000n, sat: 5_000_000n },
@@ -146,6 +149,7 @@ describe('TSEED_FLAGS', () => {
       network: 'signet',
       publicUrl: 'https://relay.example',
       trustProxy: true,
+      torrentIndex: true,
     })
   })
 
@@ -156,6 +160,7 @@ describe('TSEED_FLAGS', () => {
     [['--settle-interval', '0'], /--settle-interval must be an integer from 1/],
     [['--price-per-mb', '0'], /--price-per-mb must be an integer from 1/],
     [['--rarity', 'yes'], /--rarity must be on or off/],
+    [['--torrent-index', 'yes'], /--torrent-index must be on or off/],
     [['--network', 'mainnet'], /--network must be one of bitcoin, testnet, signet, regtest/],
     [['--public-url', 'relay.example'], /--public-url must be an absolute URL/],
     [['--public-url', 'wss://relay.example'], /--public-url must be an http\(s\) URL/],

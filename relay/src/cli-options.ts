@@ -194,6 +194,8 @@ export interface TseedCliOptions {
   /** Public base URL of the relay's HTTP side, e.g. behind a TLS proxy. */
   publicUrl?: string
   trustProxy: boolean
+  /** Keep NIP-35 torrent events (kind 2003). */
+  torrentIndex: boolean
 }
 
 export const TSEED_CLI_DEFAULTS: Readonly<TseedCliOptions> = Object.freeze({
@@ -201,6 +203,7 @@ export const TSEED_CLI_DEFAULTS: Readonly<TseedCliOptions> = Object.freeze({
   pricePerMb: 1n,
   rarity: false,
   trustProxy: false,
+  torrentIndex: false,
 })
 
 const NETWORKS: readonly Bolt11Network[] = ['bitcoin', 'testnet', 'signet', 'regtest']
@@ -277,6 +280,13 @@ export const TSEED_FLAGS: readonly CliFlag<TseedCliOptions>[] = [
       o.publicUrl = url.href.replace(/\/+$/, '')
     },
   },
+  onOffFlag(
+    'torrent-index',
+    'keep NIP-35 torrent events (kind 2003) so clients can read titles and sizes by info hash (default off)',
+    (o, on) => {
+      o.torrentIndex = on
+    },
+  ),
   onOffFlag(
     'trust-proxy',
     'trust X-Forwarded-For/-Proto/-Host/-Port from a reverse proxy you run (default off)',

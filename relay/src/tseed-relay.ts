@@ -12,6 +12,7 @@ import { formatAmount } from '../../src/balance/currency'
 import { DEFAULT_PRICING, type PricingConfig } from '../../src/balance/pricing'
 import { BYTES_PER_MB } from '../../src/balance/units'
 import { POOL_URL } from '../../src/balance/webledger'
+import { TORRENT_ANNOUNCE, TORRENT_METADATA } from '../../src/nostr/kinds'
 import { API_PREFIX, createApi, describeEndpoints, type Api, type ApiLogger } from './api'
 import type { DepositOptions } from './api/deposits'
 import type { WithdrawOptions } from './api/withdrawals'
@@ -28,6 +29,7 @@ import {
 } from './lightning/config'
 import { openDatabase, type SqliteDatabase } from './store/database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
+import { SqliteTorrentIndex } from './store/torrent-index'
 import type { HttpRoute } from './transport/http-handler'
 import { startRelay, type StartRelayOptions } from './transport/start-relay'
 
@@ -57,6 +59,12 @@ export interface TseedRelayOptions extends Omit<
   bootstrapPool?: { tseed: bigint; sat: bigint }
   /** With a test-mode backend, bootstrap an empty pool with {@link DEV_POOL}. Default true. */
   autoBootstrapDevPool?: boolean
+  /**
+   * Keep NIP-35 torrent events (kind 2003) so clients can read titles and
+   * sizes by info hash. Off by default: it makes the relay a torrent index,
+   * which an operator should choose knowingly.
+   */
+  torrentIndex?: boolean
   /** Escrow settlement period; default 60 s. */
   settleIntervalMs?: number
   /** Withdrawal reconciliation and deposit polling period; default 30 s. */
@@ -115,6 +123,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     ledger: ledgerOptions,
     bootstrapPool,
     autoBootstrapDevPool = true,
+    torrentIndex = false,
     settleIntervalMs = 60_000,
     lightningSweepIntervalMs = 30_000,
     publicUrl,
@@ -137,6 +146,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     // The relay is given a store, so it would ignore `synchronous`; the file is opened here.
     db = openDatabase(dbPath, { synchronous: relayOptions.synchronous })
     const store = new SqliteAnnounceStore(db)
+    const torrents = torrentIndex ? new SqliteTorrentIndex(db) : undefined
     const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
     const api = createApi({
       db,
@@ -160,17 +170,19 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       lightning: lightning.name,
       test_mode: lightning.testMode,
       endpoints: describeEndpoints(),
+      ...(torrents === undefined ? {} : { kinds: [TORRENT_ANNOUNCE, TORRENT_METADATA] }),
       ...info?.tseed,
     }
     const running = await startRelay({
       ...relayOptions,
       store,
+      ...(torrents === undefined ? {} : { torrents }),
       policy: ledger.announcePolicy(),
       routes: [api.route, ...routes],
       logger,
       info: {
         ...info,
-        extraNips: [98, ...(info?.extraNips ?? [])],
+        extraNips: [98, ...(torrents === undefined ? [] : [35]), ...(info?.extraNips ?? [])],
         limitation: { payment_required: true, ...info?.limitation },
         tseed: tseedInfo,
       },

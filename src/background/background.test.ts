@@ -225,4 +225,35 @@ describe('createBackground', () => {
       error: 'not allowed',
     })
   })
+
+  it('lets its content script on an http(s) tab ask for badges, and nothing else', async () => {
+    const { bg, call } = await setup()
+    const tab = { id: 'ourid', url: 'https://idx.example/list', tab: { id: 5 }, frameId: 0 }
+    const lookup = { type: 'siteBadges', params: { links: [{ infoHash: 'a'.repeat(40) }] } }
+    // No relay here serves NIP-11: the one configured relay is asked and does not answer.
+    expect(await bg.onMessage(lookup, tab)).toMatchObject({
+      ok: true,
+      data: { enabled: true, relays: 1, answered: 0 },
+    })
+    expect(await bg.onMessage({ type: 'getState' }, tab)).toEqual({
+      ok: false,
+      error: 'not allowed',
+    })
+    expect(await bg.onMessage(lookup, { ...tab, frameId: 2 })).toEqual({
+      ok: false,
+      error: 'not allowed: only the top frame of an http(s) page',
+    })
+    expect(await bg.onMessage(lookup, POPUP)).toEqual({ ok: false, error: 'not allowed' })
+
+    // "Turn off on this site" blocks the tab's own site, as the popup's Block does.
+    expect(await bg.onMessage({ type: 'siteBadgesOff', params: {} }, tab)).toEqual({
+      ok: true,
+      data: { off: true },
+    })
+    const state = await call<StateView>('getState')
+    expect(state.sites.map((x) => [x.origin, x.decision])).toEqual([
+      ['https://idx.example', 'block'],
+    ])
+    expect(await bg.onMessage(lookup, tab)).toEqual({ ok: true, data: { enabled: false } })
+  })
 })

@@ -15,6 +15,8 @@ import { createPublisher } from './publisher'
 import { createRelayLimits } from './relay-limits'
 import { createRelayPool, type RelayLinkFactory } from './relay-pool'
 import { createRouter, type SenderLike } from './router'
+import { topFrameRoutes } from './content-router'
+import { createSiteBadges } from './site-badges'
 import { loadSessionSalt } from './session-salt'
 import { createSettings } from './settings'
 import { AUTO_LOCK_ALARM, createAutoLock } from './signer/auto-lock'
@@ -75,7 +77,7 @@ const RELAY_HTTP_TIMEOUT_MS = 5_000
 export interface Background {
   /** `webRequest.onBeforeRequest` listener. */
   onRequest: (details: RequestDetails) => void
-  /** `runtime.onMessage` listener. */
+  /** `runtime.onMessage` listener: the extension's pages, and its content scripts on http(s) pages. */
   onMessage: (message: unknown, sender: SenderLike) => Promise<Envelope<unknown>>
   /** `alarms.onAlarm` listener. */
   onAlarm: (alarm: { name: string }) => void
@@ -250,6 +252,22 @@ export function createBackground(deps: BackgroundDeps): Background {
     warn: deps.warn,
   })
 
+  const siteBadges = createSiteBadges({
+    ready,
+    relays: () => settings.relays.get(),
+    decisions: consent.decisions,
+    onBlocked: (origin) => consent.held.reconsider(origin),
+    balance: async () => {
+      const total = (await wallet.view()).total
+      return total === null ? null : BigInt(total.tseed)
+    },
+    directory,
+    fetch,
+    WebSocket: deps.WebSocket,
+    setTimer: deps.setTimer,
+    clearTimer: deps.clearTimer,
+    now: deps.now,
+  })
   const handlers = createHandlers({
     ready,
     identity,
@@ -271,7 +289,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     runtimeId: deps.runtimeId,
     extensionBase: deps.extensionBase,
     warn: deps.warn,
-    contentRoutes: { [WS_TRACKER_ROUTE]: wsTrackerRoute },
+    contentRoutes: { [WS_TRACKER_ROUTE]: wsTrackerRoute, ...topFrameRoutes(siteBadges, deps) },
   })
 
   return {

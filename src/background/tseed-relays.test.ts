@@ -43,6 +43,7 @@ describe('createTseedRelayDirectory', () => {
       pool: POOL_URL,
       lightning: 'dev',
       testMode: true,
+      reqLimits: { maxMessageLength: 131072, maxLimit: 500 },
     })
     expect(relay.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/)
   })

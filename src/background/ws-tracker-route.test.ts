@@ -115,14 +115,8 @@ describe('createWsTrackerRoute', () => {
   it("queues a WebTorrent seed's own file as nothing downloaded, and later bytes from there", async () => {
     const s = await setup()
     await s.route(report({ downloaded: 65_536, left: 0 }), sender())
-    await s.route(
-      report({ downloaded: 65_536, left: 0, uploaded: 500, event: '' }),
-      sender(),
-    )
-    await s.route(
-      report({ downloaded: 70_000, left: 0, uploaded: 900, event: '' }),
-      sender(),
-    )
+    await s.route(report({ downloaded: 65_536, left: 0, uploaded: 500, event: '' }), sender())
+    await s.route(report({ downloaded: 70_000, left: 0, uploaded: 900, event: '' }), sender())
     const queued = (await s.outbox.listOpen()).map((e) => e.announce.downloaded)
     expect(queued.at(-1)).toBe(70_000n - 65_536n)
     expect(queued.every((d) => d <= 70_000n - 65_536n)).toBe(true)

@@ -41,6 +41,45 @@ function client(fetch: FetchLike, signed = true): TseedApiClient {
 
 const rejection = (p: Promise<unknown>) => rejectionOf(p, TseedApiError)
 
+describe('TseedApiClient.price', () => {
+  const answer = (rarity?: unknown) => ({
+    info_hash: 'c'.repeat(40),
+    tokens_per_mb: '2',
+    base_tokens_per_mb: '1',
+    multiplier: '2',
+    rare: true,
+    rarity_rule: rarity !== null,
+    ...(rarity === undefined ? {} : { rarity }),
+    bytes_per_mb: '1000000',
+    seeders: 1,
+    leechers: 5,
+    escrow: { held: '0', claimed: '0' },
+    test_mode: true,
+  })
+
+  it('reads the rarity rule so the caller can price any swarm itself', async () => {
+    const rule = { leechers_per_seeder: 4, scarce_multiplier: '2', no_seeder_multiplier: '4' }
+    const { fetch } = fakeFetch([200, answer(rule)], [200, answer(null)], [200, answer()])
+    const api = client(fetch, false)
+    expect((await api.price('c'.repeat(40))).rarity).toEqual({
+      leechersPerSeeder: 4,
+      scarceMultiplier: 2n,
+      noSeederMultiplier: 4n,
+    })
+    expect((await api.price('c'.repeat(40))).rarity).toBeNull()
+    // An older relay says nothing: the caller must ask per swarm.
+    expect((await api.price('c'.repeat(40))).rarity).toBeUndefined()
+  })
+
+  it('refuses a rule the pricing code would refuse, rather than price with it', async () => {
+    const bad = { leechers_per_seeder: 4, scarce_multiplier: '1', no_seeder_multiplier: '4' }
+    const { fetch } = fakeFetch([200, answer(bad)])
+    const e = await rejection(client(fetch, false).price('c'.repeat(40)))
+    expect(e.code).toBe('bad_response')
+    expect(e.message).toMatch(/scarceMultiplier must be a bigint ≥ 2/)
+  })
+})
+
 describe('TseedApiClient', () => {
   it('signs the exact URL it fetches, with a payload hash of the exact body bytes', async () => {
     const { fetch, calls } = fakeFetch([
@@ -335,5 +374,18 @@ describe('readRelayInfo', () => {
     expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
     expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
     expect(await readRelayInfo('wss://relay.example', fetch)).toEqual({ name: null, tseed: null })
+  })
+
+  it('keeps the NIP-11 limits that size a REQ, and only plausible ones', async () => {
+    const doc = (limitation: unknown) => [200, { tseed: { api: '/api/v1' }, limitation }] as const
+    const { fetch } = fakeFetch(
+      [...doc({ max_message_length: 131072, max_limit: 300, max_filters: 10 })],
+      [...doc({ max_message_length: -1, max_limit: 1.5 })],
+      [...doc({ max_limit: 20 })],
+    )
+    const limits = async () => (await readRelayInfo('wss://relay.example', fetch)).tseed?.reqLimits
+    expect(await limits()).toEqual({ maxMessageLength: 131072, maxLimit: 300 })
+    expect(await limits()).toBeUndefined()
+    expect(await limits()).toEqual({ maxLimit: 20 })
   })
 })

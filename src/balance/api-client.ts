@@ -8,6 +8,7 @@
 import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
 import { createAuthHeader } from '../nostr/nip98'
 import type { SwapSide } from './amm'
+import { checkConfig, type RarityRule } from './pricing'
 
 /** Signs a NIP-98 auth event template (a local key, NIP-07, a NIP-46 bunker…). */
 export type AuthSigner = (template: EventTemplate) => Promise<NostrEvent>
@@ -100,6 +101,12 @@ export interface SwarmPriceInfo {
   multiplier: bigint
   rare: boolean
   rarityRule: boolean
+  /**
+   * The rarity rule's parameters, null when it is off; undefined from a relay
+   * that does not publish them. With `baseTokensPerMb` they are the relay's
+   * whole pricing config: `swarmPrice` prices any swarm from its counts.
+   */
+  rarity?: RarityRule | null
   bytesPerMb: bigint
   seeders: number
   leechers: number
@@ -184,6 +191,16 @@ export interface TseedRelayInfo {
   pool: string
   lightning: string
   testMode: boolean
+  /** NIP-11 `limitation` fields that size a REQ, when the relay publishes them. */
+  reqLimits?: ReqLimits
+}
+
+/** How large a REQ may be and how many stored events one filter returns at most. */
+export interface ReqLimits {
+  /** `max_message_length`: bytes of one client message. */
+  maxMessageLength?: number
+  /** `max_limit`: the ceiling on a filter's `limit`. */
+  maxLimit?: number
 }
 
 const DIGITS = /^[0-9]{1,78}$/
@@ -284,6 +301,7 @@ export class TseedApiClient {
       escrow: { held: amount(escrow.held, 'held'), claimed: amount(escrow.claimed, 'claimed') },
       testMode: testMode(b),
     }
+    if (b.rarity !== undefined) info.rarity = nullable(b.rarity, 'rarity', rarityRule)
     if (b.download !== undefined) {
       const d = obj(b.download, 'download')
       info.download = {
@@ -489,8 +507,11 @@ export async function readRelayInfo(relayUrl: string, fetch: FetchLike): Promise
     return { name: null, tseed: null }
   }
   if (typeof doc !== 'object' || doc === null) return { name: null, tseed: null }
-  const d = doc as { name?: unknown; tseed?: unknown }
-  return { name: displayName(d.name), tseed: tseedInfo(d.tseed, http) }
+  const d = doc as { name?: unknown; tseed?: unknown; limitation?: unknown }
+  const tseed = tseedInfo(d.tseed, http)
+  const limits = reqLimits(d.limitation)
+  if (tseed !== null && limits !== undefined) tseed.reqLimits = limits
+  return { name: displayName(d.name), tseed }
 }
 
 /**
@@ -518,6 +539,16 @@ function tseedInfo(tseed: unknown, http: string): TseedRelayInfo | null {
     lightning: typeof t.lightning === 'string' ? t.lightning : '',
     testMode: t.test_mode === true,
   }
+}
+
+function reqLimits(limitation: unknown): ReqLimits | undefined {
+  if (typeof limitation !== 'object' || limitation === null) return undefined
+  const l = limitation as Record<string, unknown>
+  const positive = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0
+  const out: ReqLimits = {}
+  if (positive(l.max_message_length)) out.maxMessageLength = l.max_message_length
+  if (positive(l.max_limit)) out.maxLimit = l.max_limit
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 /** A relay names itself: no control characters, and short enough for one line of the popup. */
@@ -630,6 +661,22 @@ function amounts(v: unknown, name: string): Amounts {
 function signedAmounts(v: unknown, name: string): Amounts {
   const o = obj(v, name)
   return { tseed: signed(o.TSEED, 'TSEED'), sat: signed(o.sat, 'sat') }
+}
+
+/** A rarity rule the pricing code accepts; anything else is a bad answer, never a wrong price. */
+function rarityRule(v: unknown, name: string): RarityRule {
+  const o = obj(v, name)
+  const rule: RarityRule = {
+    leechersPerSeeder: num(o.leechers_per_seeder, 'leechers_per_seeder'),
+    scarceMultiplier: amount(o.scarce_multiplier, 'scarce_multiplier'),
+    noSeederMultiplier: amount(o.no_seeder_multiplier, 'no_seeder_multiplier'),
+  }
+  try {
+    checkConfig({ baseTokensPerMB: 1n, rarity: rule })
+  } catch (e) {
+    bad(`${name}: ${(e as Error).message}`)
+  }
+  return rule
 }
 
 /** `null` as null, anything else through `parse`. */

@@ -1,5 +1,7 @@
 /** Kind numbers used by TSEED. Named so that no magic number appears elsewhere. */
 export const TORRENT_ANNOUNCE = 21000
+/** NIP-35: a torrent's title, info hash and files. */
+export const TORRENT_METADATA = 2003
 export const CLIENT_AUTH = 22242
 export const NWC_INFO = 13194
 export const NWC_REQUEST = 23194

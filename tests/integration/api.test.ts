@@ -76,6 +76,7 @@ describe('TSEED API over HTTP', () => {
         pool: 'urn:pool:TSEED:satoshi',
         lightning: 'dev',
         testMode: true,
+        reqLimits: { maxMessageLength: 131072, maxLimit: 500 },
       })
     })
 
@@ -157,6 +158,7 @@ describe('TSEED API over HTTP', () => {
         multiplier: 1n,
         rare: false,
         rarityRule: false,
+        rarity: null,
         bytesPerMb: 1_000_000n,
         seeders: 0,
         leechers: 0,

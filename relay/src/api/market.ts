@@ -32,13 +32,24 @@ export const getPrice: ApiHandler = (s, req): ApiReply => {
   const price = s.ledger.swarmPrice(infoHash, now)
   const escrow = s.ledger.escrowOf(infoHash, now)
   const bytes = queryAmount(req.url.searchParams, 'bytes')
+  const rarity = s.ledger.pricing.rarity
   const body: Record<string, unknown> = {
     info_hash: infoHash,
     tokens_per_mb: price.tokensPerMB.toString(),
     base_tokens_per_mb: s.ledger.pricing.baseTokensPerMB.toString(),
     multiplier: price.multiplier.toString(),
     rare: price.rare,
-    rarity_rule: s.ledger.pricing.rarity !== null,
+    rarity_rule: rarity !== null,
+    // The rule's parameters, so a client prices many swarms from their counts with
+    // `swarmPrice` (src/balance/pricing.ts) after one request instead of one per swarm.
+    rarity:
+      rarity === null
+        ? null
+        : {
+            leechers_per_seeder: rarity.leechersPerSeeder,
+            scarce_multiplier: rarity.scarceMultiplier.toString(),
+            no_seeder_multiplier: rarity.noSeederMultiplier.toString(),
+          },
     bytes_per_mb: BYTES_PER_MB.toString(),
     seeders: stats.seeders,
     leechers: stats.leechers,

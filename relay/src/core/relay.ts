@@ -4,9 +4,11 @@ import {
   parseAnnounceEvent,
   type Kind21000Announce,
 } from '../../../src/nostr/kind21000'
-import { CLIENT_AUTH, TORRENT_ANNOUNCE } from '../../../src/nostr/kinds'
+import { CLIENT_AUTH, TORRENT_ANNOUNCE, TORRENT_METADATA } from '../../../src/nostr/kinds'
+import { parseTorrentEvent, TorrentEventError } from '../../../src/nostr/nip35'
 import {
   announceKeyString,
+  compareNewestFirst,
   isNewer,
   type AnnounceKey,
   type AnnounceStore,
@@ -14,6 +16,7 @@ import {
   type PutResult,
   type StoredAnnounce,
 } from '../store/announce-store'
+import type { TorrentIndex, TorrentPutResult } from '../store/torrent-index'
 import { acceptAllAnnounces, type AnnouncePolicy, type PolicyDecision } from './announce-policy'
 import type { RelayClient, RelayLogger } from './client'
 import { checkEventShape, computeEventId, readEventId } from './event-validation'
@@ -33,6 +36,8 @@ export interface RelayOptions {
   verifier: Verifier
   /** Runs between validation and storage of every announce; accepts all by default. */
   policy?: AnnouncePolicy
+  /** Where NIP-35 torrent events (kind 2003) are kept; without one they are refused. */
+  torrents?: TorrentIndex
   /** Unix time in milliseconds; injected so tests can move time. */
   clock?: () => number
   limits?: Partial<RelayLimits>
@@ -67,6 +72,7 @@ export class Relay {
   readonly store: AnnounceStore
   private readonly verifier: Verifier
   private readonly policy: AnnouncePolicy
+  private readonly torrents: TorrentIndex | undefined
   private readonly clock: () => number
   private readonly logger: RelayLogger
   private readonly clients = new Map<string, ClientState>()
@@ -87,6 +93,7 @@ export class Relay {
     this.store = opts.store
     this.verifier = opts.verifier
     this.policy = opts.policy ?? acceptAllAnnounces
+    this.torrents = opts.torrents
     this.clock = opts.clock ?? Date.now
     this.logger = opts.logger ?? console
     this.subs = new SubscriptionRegistry(this.limits.maxSubscriptions)
@@ -230,6 +237,9 @@ export class Relay {
       return refuse(`invalid: event expired at ${expiration} (NIP-40)`)
     }
     if (ev.kind === TORRENT_ANNOUNCE) return this.judgeAnnounce(client, ev, now)
+    if (ev.kind === TORRENT_METADATA && this.torrents !== undefined) {
+      return this.judgeTorrent(this.torrents, ev)
+    }
     if (ev.kind === CLIENT_AUTH) {
       return refuse('invalid: kind 22242 belongs in AUTH, never in EVENT')
     }
@@ -251,6 +261,34 @@ export class Relay {
     // Checked again: the same event may have been verified concurrently.
     if (this.seen.has(ev.id)) return accept(DUPLICATE)
     this.seen.add(ev.id)
+    this.broadcast(ev)
+    return accept()
+  }
+
+  /** A NIP-35 torrent event: validated with the extension's own parser, then kept and broadcast. */
+  private async judgeTorrent(torrents: TorrentIndex, ev: NostrEvent): Promise<Verdict> {
+    let infoHash: string
+    try {
+      infoHash = parseTorrentEvent(ev).infoHash
+    } catch (err) {
+      if (err instanceof TorrentEventError) return refuse(`invalid: ${err.message}`)
+      throw err
+    }
+    if (await torrents.has(ev.id)) return this.duplicate(ev, DUPLICATE)
+    const signature = await this.checkSignature(ev)
+    if (signature !== undefined) return signature
+    let result: TorrentPutResult
+    try {
+      result = await torrents.put(ev, infoHash)
+    } catch (err) {
+      this.logger.error('relay: storing a torrent event failed', err)
+      return refuse('error: the torrent event could not be stored; try again')
+    }
+    if (result === 'duplicate') return accept(DUPLICATE)
+    if (result === 'index-full') return refuse('blocked: the torrent index is full')
+    if (result === 'author-full') {
+      return refuse('blocked: this key has published as many torrent events as the relay keeps')
+    }
     this.broadcast(ev)
     return accept()
   }
@@ -485,10 +523,9 @@ export class Relay {
     const sent = new Set<string>()
     try {
       for (const filter of filters) {
-        if (filter.kinds !== undefined && !filter.kinds.has(TORRENT_ANNOUNCE)) continue
         const limit = filter.limit ?? defaultLimit
         if (limit === 0) continue
-        const events = await this.store.query(filter, now, limit)
+        const events = await this.queryStored(filter, now, limit)
         if (!this.subs.isOpen(sub)) return
         for (const ev of events) {
           if (sent.has(ev.id)) continue
@@ -510,6 +547,17 @@ export class Relay {
     for (const ev of pending) {
       if (!sent.has(ev.id)) client.send(['EVENT', subId, ev])
     }
+  }
+
+  /** The stored events a filter matches, across announces and torrent events, newest first. */
+  private async queryStored(filter: Filter, now: number, limit: number): Promise<NostrEvent[]> {
+    const wants = (kind: number): boolean => filter.kinds === undefined || filter.kinds.has(kind)
+    const announces = wants(TORRENT_ANNOUNCE) ? await this.store.query(filter, now, limit) : []
+    if (this.torrents === undefined || !wants(TORRENT_METADATA)) return announces
+    const torrents = await this.torrents.query(filter, limit)
+    if (announces.length === 0) return torrents
+    // Both lists are newest first; one filter's limit covers them together.
+    return [...announces, ...torrents].sort(compareNewestFirst).slice(0, limit)
   }
 
   private broadcast(ev: NostrEvent): void {

@@ -9,7 +9,7 @@ describe('buildRelayInfo', () => {
     expect(doc.supported_nips).toEqual([1, 11, 40])
     expect(doc.version).toBe(pkg.version)
     expect(doc.limitation).toMatchObject({
-      max_message_length: 65536,
+      max_message_length: 131072,
       max_subscriptions: 7,
       max_limit: 500,
       max_subid_length: 64,

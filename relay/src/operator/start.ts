@@ -67,6 +67,7 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     pricing,
     settleIntervalMs: o.settleIntervalSeconds * 1000,
     trustProxy: o.trustProxy,
+    torrentIndex: o.torrentIndex,
     ...(o.bootstrapPool !== undefined ? { bootstrapPool: o.bootstrapPool } : {}),
     ...(o.network !== undefined ? { network: o.network } : {}),
     ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
