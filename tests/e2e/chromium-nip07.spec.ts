@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
 import { startRelayProcess, type RelayProcess } from '../../scripts/relay-process'
@@ -21,7 +21,7 @@ import {
   fetchAnnounces,
   verifiesFresh,
   waitForAnnounces,
-  watchArrivals,
+  measureAnnounceLatency,
 } from './support/relay-client'
 
 /**
@@ -109,27 +109,13 @@ test('announces are signed by the NIP-07 signer extension and reach the relay', 
   await popup.screenshot({ path: 'test-results/nip07-published-chromium.png', fullPage: true })
 
   // Latency through the signer extension, one announce at a time, page call to relay broadcast.
-  const watch = await watchArrivals(relay!.url)
-  const times: number[] = []
-  try {
-    for (let i = 0; i < 10; i++) {
-      const h = trickyInfoHash()
-      const start = performance.now()
-      await announceFrom(page, h)
-      times.push((await watch.arrival(h.hex)) - start)
-    }
-  } finally {
-    watch.close()
-  }
-  times.sort((a, b) => a - b)
-  const report = {
-    announces: times.length,
-    p50Ms: Math.round(times[Math.floor(times.length / 2)]!),
-    maxMs: Math.round(times[times.length - 1]!),
-  }
-  writeFileSync('test-results/nip07-latency.json', `${JSON.stringify(report)}\n`)
-  console.info(`NIP-07 announce to relay: ${JSON.stringify(report)}`)
-  expect(times).toHaveLength(10)
+  const latency = await measureAnnounceLatency(
+    relay!.url,
+    'nip07',
+    (h) => announceFrom(page, h),
+    trickyInfoHash,
+  )
+  expect(latency.announces).toBe(10)
 })
 
 test('a forged signature or an event by another key is never published', async () => {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { nip19 } from 'nostr-tools'
 import { announceQuery, startTrackerSite, type TrackerSite } from '../../scripts/demo-site'
@@ -10,7 +10,7 @@ import { launchChromiumWithExtension, openPopup, type ExtensionBrowser } from '.
 import { trickyInfoHash } from './support/fixtures'
 import { playwrightDriver } from './support/playwright-driver'
 import { answerPrompt, byId, showView, useOnlyRelay } from './support/popup-actions'
-import { verifiesFresh, waitForAnnounces, watchArrivals } from './support/relay-client'
+import { measureAnnounceLatency, verifiesFresh, waitForAnnounces } from './support/relay-client'
 
 /**
  * Signing with a signer app over NIP-46, connected the way a phone app is:
@@ -79,25 +79,11 @@ test('a signer app connected by nostrconnect:// signs the announces that reach t
   expect(bunker.methods).toContain('sign_event')
 
   // Latency through the signer app, one announce at a time, page call to relay broadcast.
-  const watch = await watchArrivals(relay.url)
-  const times: number[] = []
-  try {
-    for (let i = 0; i < 10; i++) {
-      const h = trickyInfoHash()
-      const start = performance.now()
-      await announceFrom(page, h)
-      times.push((await watch.arrival(h.hex)) - start)
-    }
-  } finally {
-    watch.close()
-  }
-  times.sort((a, b) => a - b)
-  const report = {
-    announces: times.length,
-    p50Ms: Math.round(times[Math.floor(times.length / 2)]!),
-    maxMs: Math.round(times[times.length - 1]!),
-  }
-  writeFileSync('test-results/nip46-latency.json', `${JSON.stringify(report)}\n`)
-  console.info(`NIP-46 announce to relay: ${JSON.stringify(report)}`)
-  expect(times).toHaveLength(10)
+  const latency = await measureAnnounceLatency(
+    relay.url,
+    'nip46',
+    (h) => announceFrom(page, h),
+    trickyInfoHash,
+  )
+  expect(latency.announces).toBe(10)
 })

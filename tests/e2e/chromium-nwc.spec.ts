@@ -2,22 +2,15 @@ import { expect, test } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { nip19 } from 'nostr-tools'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
-import { announceQuery, startTrackerSite } from '../../scripts/demo-site'
+import { startTrackerSite } from '../../scripts/demo-site'
 import { parseWalletConnectUri } from '../../src/nostr/nip47'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
-import { trickyInfoHash } from './support/fixtures'
 import { expectAccessible } from './support/axe'
 import { startNwcWorld, relayBalance } from './support/nwc-relay'
 import { playwrightDriver } from './support/playwright-driver'
-import {
-  answerPrompt,
-  byId,
-  importKey,
-  showView,
-  TEST_PASSWORD,
-  useOnlyRelay,
-} from './support/popup-actions'
+import { announceUnfundedDownload } from './support/unfunded-download'
+import { byId, importKey, showView, TEST_PASSWORD, useOnlyRelay } from './support/popup-actions'
 import { assertAuditZero } from './support/relay-audit'
 import { tagValue, waitForAnnounces } from './support/relay-client'
 
@@ -49,15 +42,7 @@ test('a refusal for funds is topped up from the user’s own wallet over NWC aga
     await expect(popup.locator(byId('test-mode'))).toHaveCount(0)
 
     // A 5 MB download on an empty balance: the relay refuses it for lack of funds.
-    const page = await browser.context.newPage()
-    await page.goto(site.origin)
-    const hash = trickyInfoHash()
-    await page.evaluate(
-      (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
-      announceQuery({ infoHash: hash.bytes, uploaded: 0n, downloaded: 5_000_000n, left: 1n }),
-    )
-    await answerPrompt(d, site.origin, 'allow-site')
-    await expect(popup.locator(byId('funds-missing'))).toHaveAttribute('data-tseed', '5')
+    const { hash } = await announceUnfundedDownload(browser.context, popup, site.origin)
     await popup.screenshot(shot('funds-missing'))
 
     // Pre-filled so that even at the worst price the default 1% bound allows, 5 TSEED arrive.

@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs'
 import { nip19 } from 'nostr-tools'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { WebSocket } from 'ws'
-import { announceQuery, startTrackerSite } from '../../scripts/demo-site'
+import { startTrackerSite } from '../../scripts/demo-site'
 import { parseWalletConnectUri } from '../../src/nostr/nip47'
 import { NwcClient, type WebSocketImplementation } from '../../src/nostr/nwc-client'
 import { expectAccessible } from './support/axe'
 import { launchChromiumWithExtension, openPopup } from './support/chromium'
-import { trickyInfoHash } from './support/fixtures'
 import { relayBalance, startNwcWorld } from './support/nwc-relay'
 import { playwrightDriver } from './support/playwright-driver'
-import { answerPrompt, byId, importKey, showView, useOnlyRelay } from './support/popup-actions'
+import { announceUnfundedDownload } from './support/unfunded-download'
+import { byId, importKey, showView, useOnlyRelay } from './support/popup-actions'
 import { assertAuditZero } from './support/relay-audit'
 import { waitForAnnounces } from './support/relay-client'
 
@@ -59,15 +59,7 @@ test('a top-up invoice is paid by the WebLN wallet of an open tab; the deposit i
     await useOnlyRelay(d, relay.url)
     await showView(d, 'wallet')
 
-    const page = await browser.context.newPage()
-    await page.goto(site.origin)
-    const hash = trickyInfoHash()
-    await page.evaluate(
-      (q) => (window as unknown as { announce(q: string): Promise<number> }).announce(q),
-      announceQuery({ infoHash: hash.bytes, uploaded: 0n, downloaded: 5_000_000n, left: 1n }),
-    )
-    await answerPrompt(d, site.origin, 'allow-site')
-    await expect(popup.locator(byId('funds-missing'))).toHaveAttribute('data-tseed', '5')
+    const { hash } = await announceUnfundedDownload(browser.context, popup, site.origin)
     await popup.locator(byId('top-up-missing')).click()
     await expect(popup.locator(byId('top-up-quote'))).toBeVisible()
     const amountSat = BigInt(await popup.locator(byId('top-up-amount')).inputValue())

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay'
 import { verifyEvent, type NostrEvent } from 'nostr-tools/pure'
 import WebSocket from 'ws'
@@ -87,4 +88,40 @@ export async function watchArrivals(
       relay.close()
     },
   }
+}
+
+/**
+ * Times `count` announces one after another, from the call that makes each
+ * to the relay's broadcast of its event, writes the p50 and the maximum to
+ * `test-results/<name>-latency.json` and returns them.
+ */
+export async function measureAnnounceLatency(
+  relayUrl: string,
+  name: string,
+  announce: (infoHash: { bytes: Uint8Array; hex: string }) => Promise<void>,
+  newInfoHash: () => { bytes: Uint8Array; hex: string },
+  count = 10,
+): Promise<{ announces: number; p50Ms: number; maxMs: number }> {
+  const watch = await watchArrivals(relayUrl)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < count; i++) {
+      const h = newInfoHash()
+      const start = performance.now()
+      await announce(h)
+      times.push((await watch.arrival(h.hex)) - start)
+    }
+  } finally {
+    watch.close()
+  }
+  times.sort((a, b) => a - b)
+  const report = {
+    announces: times.length,
+    p50Ms: Math.round(times[Math.floor(times.length / 2)] ?? NaN),
+    maxMs: Math.round(times[times.length - 1] ?? NaN),
+  }
+  mkdirSync('test-results', { recursive: true })
+  writeFileSync(`test-results/${name}-latency.json`, `${JSON.stringify(report)}\n`)
+  console.info(`${name} announce to relay: ${JSON.stringify(report)}`)
+  return report
 }
