@@ -234,7 +234,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
     const insertTag = this.stmt(
       'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
     )
-    for (const [name, value] of indexedTags(ev)) insertTag.run(ev.id, name, value)
+    for (const [name, value] of indexedTags(ev, 'i')) insertTag.run(ev.id, name, value)
     return 'stored'
   }
 
@@ -259,12 +259,16 @@ function keyOf(entry: StoredAnnounce): Omit<AnnounceKey, 'pubkey'> {
   return { infoHash: entry.infoHash, session: entry.session }
 }
 
-/** First values of single-letter tags other than `i`, without repeats. */
-function indexedTags(ev: NostrEvent): [string, string][] {
+/**
+ * First values of single-letter tags other than `except` (a table keeps
+ * that one in a column of its own), without repeats: what `#x` filters
+ * search.
+ */
+export function indexedTags(ev: NostrEvent, except: string): [string, string][] {
   const seen = new Set<string>()
   const out: [string, string][] = []
   for (const [name, value] of ev.tags) {
-    if (name === undefined || value === undefined || name === 'i' || !/^[a-zA-Z]$/.test(name)) {
+    if (name === undefined || value === undefined || name === except || !/^[a-zA-Z]$/.test(name)) {
       continue
     }
     const k = `${name}\u0000${value}`

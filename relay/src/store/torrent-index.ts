@@ -3,6 +3,7 @@ import type { NostrEvent } from 'nostr-tools/core'
 import { TORRENT_METADATA } from '../../../src/nostr/kinds'
 import type { Filter } from '../core/filters'
 import { migrate, transactionRun, type Migration, type SqliteDatabase } from './database'
+import { indexedTags } from './sqlite-store'
 
 /** Why an event was not added; a refusal becomes `OK false "blocked: …"`. */
 export type TorrentPutResult = 'stored' | 'duplicate' | 'index-full' | 'author-full'
@@ -106,7 +107,7 @@ export class SqliteTorrentIndex implements TorrentIndex {
           'INSERT INTO torrents (id, pubkey, info_hash, created_at, event) VALUES (?, ?, ?, ?, ?)',
         ).run(ev.id, ev.pubkey, infoHash, ev.created_at, JSON.stringify(ev))
         const tag = this.stmt('INSERT INTO torrent_tags (torrent_id, name, value) VALUES (?, ?, ?)')
-        for (const [name, value] of searchTags(ev)) tag.run(ev.id, name, value)
+        for (const [name, value] of indexedTags(ev, 'x')) tag.run(ev.id, name, value)
         return 'stored'
       }),
     )
@@ -160,20 +161,4 @@ export class SqliteTorrentIndex implements TorrentIndex {
     }
     return s
   }
-}
-
-/** First values of single-letter tags other than `x` (the column), without repeats. */
-function searchTags(ev: NostrEvent): [string, string][] {
-  const seen = new Set<string>()
-  const out: [string, string][] = []
-  for (const [name, value] of ev.tags) {
-    if (name === undefined || value === undefined || name === 'x' || !/^[a-zA-Z]$/.test(name)) {
-      continue
-    }
-    const k = `${name}\u0000${value}`
-    if (seen.has(k)) continue
-    seen.add(k)
-    out.push([name, value])
-  }
-  return out
 }
