@@ -38,10 +38,11 @@ import { loadNativeSecp256k1 } from '../relay/src/core/native-secp256k1'
 import { siblingModule, spawnWorker } from '../relay/src/core/spawn-worker'
 import { Ledger } from '../relay/src/ledger/ledger'
 import { openDatabase } from '../relay/src/store/database'
+import { watchFileSize } from './file-size'
 import { fundDatabase } from './fund'
 import { runLoad, runReqs, type Frame, type LoadResult } from './load'
 import { keyCount, swarmHash, type PlanOptions } from './plan'
-import { coresUsed, cpuSnapshot, memory } from './proc'
+import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
 import type { SignedKey, SignJob } from './sign-worker'
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
       `load average ${loadavg()
         .map((x) => x.toFixed(2))
-        .join(' ')}`,
+        .join(' ')}; ${cpuPressure()}`,
   )
   console.info(
     `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
@@ -365,6 +366,7 @@ async function main(): Promise<void> {
         console.info(
           `funded ${fmt(funded.length)} downloaders (deposit + swap each) in ${fmt((performance.now() - t1) / 1000, 1)} s`,
         )
+        const wal = watchFileSize(`${db}-wal`)
         const child = await startChild(
           ['tseed', String(o.threads), db, o.synchronous],
           o.cpuProf,
@@ -390,6 +392,7 @@ async function main(): Promise<void> {
         )
         reports.push(report)
         console.info(describe(report).join('\n'))
+        console.info(`  WAL file at its largest: ${fmt(wal.stop() / 2 ** 20)} MiB`)
         if (reqs !== undefined) {
           console.info(
             `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
@@ -418,7 +421,7 @@ async function main(): Promise<void> {
     console.info(
       `load average at the end ${loadavg()
         .map((x) => x.toFixed(2))
-        .join(' ')}`,
+        .join(' ')}; ${cpuPressure()}`,
     )
     if (o.json !== undefined) {
       writeFileSync(
