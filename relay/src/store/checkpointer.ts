@@ -100,9 +100,15 @@ export async function startBackgroundCheckpoints(
   const finish = (): void => {
     if (!stats.running || !db.open) return
     const t0 = performance.now()
-    db.pragma('wal_checkpoint(PASSIVE)')
-    stats.finishes++
-    stats.mainMs += performance.now() - t0
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)')
+      stats.finishes++
+      stats.mainMs += performance.now() - t0
+    } catch (err) {
+      // An I/O error here must not take the relay down from a message handler;
+      // the WAL just stays longer until a later checkpoint succeeds.
+      logger.error('relay: finishing a checkpoint failed', err)
+    }
     send('continue')
   }
 
