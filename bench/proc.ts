@@ -48,3 +48,18 @@ export function memory(pid: number): { rssMiB: number; peakMiB: number } {
     Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
 }
+
+/**
+ * The share of time some task on the machine waited for a CPU (Linux PSI,
+ * /proc/pressure/cpu, over the last 10 and 60 s). Other work on a shared
+ * machine shows here even when its processes are not visible.
+ */
+export function cpuPressure(): string {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? ''
+    const avg = (name: string): string => new RegExp(`${name}=(\\S+)`).exec(line)?.[1] ?? '?'
+    return `CPU pressure ${avg('avg10')}% (10 s), ${avg('avg60')}% (60 s)`
+  } catch {
+    return 'CPU pressure unknown'
+  }
+}

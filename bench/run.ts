@@ -13,9 +13,15 @@
  * 5. Prints accepted events/s, OK latency p50/p99, RSS, CPU per thread kind,
  *    and the ratio (b)/(a). See docs/performance.md.
  *
+ * Before the relays it measures raw verification (raw-verify.ts): native and
+ * nostr-wasm, one thread and all threads; each relay is then also printed as
+ * a share of those rates. `--verifier both` runs (a) and (b) with nostr-wasm,
+ * then again with the native addon.
+ *
  * Options: --events N --per-key N --swarms N --connections N --window N
  * --threads N --time-limit S --reqs N --synchronous normal|full
  * --only verify|tseed --cpu-prof DIR --json FILE
+ * --verifier auto|native|wasm|both --raw-seconds S
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -23,14 +29,22 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import {
+  chooseImplementation,
+  VERIFIER_ENV,
+  type VerifierImplementation,
+} from '../relay/src/core/batch-checker'
+import { loadNativeSecp256k1 } from '../relay/src/core/native-secp256k1'
 import { siblingModule, spawnWorker } from '../relay/src/core/spawn-worker'
 import { Ledger } from '../relay/src/ledger/ledger'
 import { openDatabase } from '../relay/src/store/database'
+import { watchFileSize } from './file-size'
 import { fundDatabase } from './fund'
 import { runLoad, runReqs, type Frame, type LoadResult } from './load'
 import { keyCount, swarmHash, type PlanOptions } from './plan'
-import { coresUsed, cpuSnapshot, memory } from './proc'
+import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
+import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
 
@@ -50,6 +64,10 @@ interface Options {
   only: 'verify' | 'tseed' | undefined
   cpuProf: string | undefined
   json: string | undefined
+  /** The secp256k1 of the relays; `both` runs them with nostr-wasm, then native. */
+  verifier: 'auto' | 'native' | 'wasm' | 'both'
+  /** Seconds per raw verification measurement; 0 skips them. */
+  rawSeconds: number
 }
 
 interface RunReport {
@@ -83,6 +101,8 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
+      verifier: { type: 'string', default: 'auto' },
+      'raw-seconds': { type: 'string', default: '2' },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -98,6 +118,8 @@ function parseOptions(argv: string[]): Options {
   if (values.only !== undefined && values.only !== 'verify' && values.only !== 'tseed') {
     throw new Error('--only must be verify or tseed')
   }
+  const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
+  if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
   return {
     // Bounded: generation and each run must stay within minutes.
     events: int('events', values.events, 100, 200_000),
@@ -112,6 +134,8 @@ function parseOptions(argv: string[]): Options {
     only: values.only,
     cpuProf: values['cpu-prof'],
     json: values.json,
+    verifier,
+    rawSeconds: int('raw-seconds', values['raw-seconds'], 0, 30),
   }
 }
 
@@ -286,7 +310,7 @@ async function main(): Promise<void> {
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
       `load average ${loadavg()
         .map((x) => x.toFixed(2))
-        .join(' ')}`,
+        .join(' ')}; ${cpuPressure()}`,
   )
   console.info(
     `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
@@ -302,76 +326,102 @@ async function main(): Promise<void> {
   const frames = { saturate: all.slice(0, cut), paced: all.slice(cut) }
   console.info(`signed ${fmt(all.length)} events in ${fmt((performance.now() - t0) / 1000, 1)} s`)
 
+  const relayImpls: VerifierImplementation[] =
+    o.verifier === 'both'
+      ? ['wasm', chooseImplementation('native', console)]
+      : [chooseImplementation(o.verifier, console)]
+  let raw: RawRate[] = []
+  if (o.rawSeconds > 0) {
+    const nativeLoads = loadNativeSecp256k1().ok
+    raw = await measureRawRates(all, {
+      implementations: nativeLoads ? ['native', 'wasm'] : ['wasm'],
+      threads: o.threads,
+      seconds: o.rawSeconds,
+    })
+    console.info(describeRaw(raw).join('\n'))
+  }
+
   const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-'))
   if (o.cpuProf !== undefined) mkdirSync(o.cpuProf, { recursive: true })
   const reports: RunReport[] = []
+  const ratioLine = (r: RunReport): string =>
+    describeRelayRatios(rate(r.load.answered, r.load.durationMs), raw, o.threads)
   let reqs: { p50: number; p99: number; queries: number; events: number } | undefined
   try {
-    if (o.only !== 'tseed') {
-      const child = await startChild(['verify', String(o.threads)], o.cpuProf, 'verify')
-      reports.push(await measure('(a) verify-only relay', 'verify', child, frames, o))
-      console.info(describe(reports.at(-1)!).join('\n'))
-    }
-    if (o.only !== 'verify') {
-      const db = join(dir, 'relay.sqlite')
-      const funded = keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey)
-      const t1 = performance.now()
-      fundDatabase(db, funded)
-      console.info(
-        `funded ${fmt(funded.length)} downloaders (deposit + swap each) in ${fmt((performance.now() - t1) / 1000, 1)} s`,
-      )
-      const child = await startChild(
-        ['tseed', String(o.threads), db, o.synchronous],
-        o.cpuProf,
-        'tseed',
-      )
-      const report = await measure(
-        '(b) TSEED relay (startTseedRelay)',
-        'tseed',
-        child,
-        frames,
-        o,
-        async () => {
-          if (o.reqs === 0) return
-          const hashes = Array.from({ length: o.reqs }, (_, i) => swarmHash(i % o.swarms))
-          const r = await runReqs(child.url, hashes, 100)
-          reqs = {
-            p50: percentile(r.latenciesMs, 50),
-            p99: percentile(r.latenciesMs, 99),
-            queries: hashes.length,
-            events: r.events,
-          }
-        },
-      )
-      reports.push(report)
-      console.info(describe(report).join('\n'))
-      if (reqs !== undefined) {
+    for (const impl of relayImpls) {
+      // The relay children pick their verifier from the environment they inherit.
+      process.env[VERIFIER_ENV] = impl
+      if (o.only !== 'tseed') {
+        const child = await startChild(['verify', String(o.threads)], o.cpuProf, `verify-${impl}`)
+        const name = `(a) verify-only relay, ${impl}`
+        reports.push(await measure(name, `verify-${impl}`, child, frames, o))
+        console.info(describe(reports.at(-1)!).join('\n'))
+        console.info(ratioLine(reports.at(-1)!))
+      }
+      if (o.only !== 'verify') {
+        const db = join(dir, `relay-${impl}.sqlite`)
+        const funded = keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey)
+        const t1 = performance.now()
+        fundDatabase(db, funded)
         console.info(
-          `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
-            `p50 ${fmt(reqs.p50, 2)} ms   p99 ${fmt(reqs.p99, 2)} ms`,
+          `funded ${fmt(funded.length)} downloaders (deposit + swap each) in ${fmt((performance.now() - t1) / 1000, 1)} s`,
+        )
+        const wal = watchFileSize(`${db}-wal`)
+        const child = await startChild(
+          ['tseed', String(o.threads), db, o.synchronous],
+          o.cpuProf,
+          `tseed-${impl}`,
+        )
+        const report = await measure(
+          `(b) TSEED relay (startTseedRelay), ${impl}`,
+          `tseed-${impl}`,
+          child,
+          frames,
+          o,
+          async () => {
+            if (o.reqs === 0) return
+            const hashes = Array.from({ length: o.reqs }, (_, i) => swarmHash(i % o.swarms))
+            const r = await runReqs(child.url, hashes, 100)
+            reqs = {
+              p50: percentile(r.latenciesMs, 50),
+              p99: percentile(r.latenciesMs, 99),
+              queries: hashes.length,
+              events: r.events,
+            }
+          },
+        )
+        reports.push(report)
+        console.info(describe(report).join('\n'))
+        console.info(`  WAL file at its largest: ${fmt(wal.stop() / 2 ** 20)} MiB`)
+        if (reqs !== undefined) {
+          console.info(
+            `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
+              `p50 ${fmt(reqs.p50, 2)} ms   p99 ${fmt(reqs.p99, 2)} ms`,
+          )
+        }
+        console.info(
+          `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0))}`,
+        )
+        console.info(ratioLine(report))
+      }
+      const [a, b] = reports.slice(-2)
+      if (o.only === undefined && a !== undefined && b !== undefined) {
+        const ra = rate(a.load.accepted, a.load.durationMs)
+        const rb = rate(b.load.accepted, b.load.durationMs)
+        const sa = rate(a.load.steady.answered, a.load.steady.durationMs)
+        const sb = rate(b.load.steady.answered, b.load.steady.durationMs)
+        console.info(
+          `ratio (b)/(a): accepted/s ${fmt(rb / ra, 2)}; answered/s ${fmt(
+            rate(b.load.answered, b.load.durationMs) / rate(a.load.answered, a.load.durationMs),
+            2,
+          )}; steady answered/s ${fmt(sb / sa, 2)}`,
         )
       }
-      console.info(
-        `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0))}`,
-      )
-    }
-    const [a, b] = reports
-    if (a !== undefined && b !== undefined) {
-      const ra = rate(a.load.accepted, a.load.durationMs)
-      const rb = rate(b.load.accepted, b.load.durationMs)
-      const sa = rate(a.load.steady.answered, a.load.steady.durationMs)
-      const sb = rate(b.load.steady.answered, b.load.steady.durationMs)
-      console.info(
-        `ratio (b)/(a): accepted/s ${fmt(rb / ra, 2)}; answered/s ${fmt(
-          rate(b.load.answered, b.load.durationMs) / rate(a.load.answered, a.load.durationMs),
-          2,
-        )}; steady answered/s ${fmt(sb / sa, 2)}`,
-      )
     }
     console.info(
       `load average at the end ${loadavg()
         .map((x) => x.toFixed(2))
-        .join(' ')}`,
+        .join(' ')}; ${cpuPressure()}`,
     )
     if (o.json !== undefined) {
       writeFileSync(
@@ -379,6 +429,7 @@ async function main(): Promise<void> {
         JSON.stringify(
           {
             options: o,
+            raw,
             reports: reports.map((r) => ({
               ...r,
               load: { ...r.load, latenciesMs: undefined },

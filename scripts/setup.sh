@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks: the two browsers the end-to-end
-# tests drive, then the exact npm dependency tree. Safe to run again.
+# tests drive and the secp256k1 library the relay verifies with, then the exact
+# npm dependency tree, then the relay's native addon. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 
-APT_PACKAGES=(chromium firefox-esr)
+APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -28,3 +29,8 @@ fi
 
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
+
+# The relay's signature verifier over libsecp256k1 (docs/relay.md). Its tests
+# require it, so a failed build stops setup here.
+echo "setup: npm run build:native"
+npm run build:native --silent

@@ -11,6 +11,7 @@ export {
   type PolicyDecision,
 } from './core/announce-policy'
 export { createWasmVerifier, type Verifier, type VerifyOutcome } from './core/verifier'
+export type { VerifierChoice, VerifierImplementation } from './core/batch-checker'
 export {
   WorkerPoolVerifier,
   createVerifier,

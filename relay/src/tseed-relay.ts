@@ -27,6 +27,7 @@ import {
   type LightningCliOptions,
   type LightningDeps,
 } from './lightning/config'
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/checkpointer'
 import { openDatabase, type SqliteDatabase } from './store/database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
 import { SqliteTorrentIndex } from './store/torrent-index'
@@ -142,9 +143,11 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     : await createLightningBackend(lightningOption ?? LIGHTNING_CLI_DEFAULTS, lightningDeps)
 
   let db: SqliteDatabase | undefined
+  let checkpoints: BackgroundCheckpoints | undefined
   try {
     // The relay is given a store, so it would ignore `synchronous`; the file is opened here.
     db = openDatabase(dbPath, { synchronous: relayOptions.synchronous })
+    checkpoints = await startBackgroundCheckpoints(db, { logger })
     const store = new SqliteAnnounceStore(db)
     const torrents = torrentIndex ? new SqliteTorrentIndex(db) : undefined
     const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
@@ -220,6 +223,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     const sweepTimer = every(lightningSweepIntervalMs, sweep, true)
 
     const openDb = db
+    const openCheckpoints = checkpoints
     let closed: Promise<void> | undefined
     const close = async (): Promise<void> => {
       await settleTimer.stop()
@@ -227,6 +231,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       await running.close()
       // The database goes before the backend: a payment answered during shutdown then
       // cannot be written as failed and stays pending for reconciliation, never refunded.
+      await openCheckpoints.close()
       openDb.close()
       if (ownsLightning) await lightning.close()
     }
@@ -246,6 +251,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       close: () => (closed ??= close()),
     }
   } catch (err) {
+    await checkpoints?.close()
     db?.close()
     if (ownsLightning) await lightning.close()
     throw err

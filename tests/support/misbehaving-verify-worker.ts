@@ -11,21 +11,23 @@
  * loading, as a worker whose module is missing would.
  */
 import { existsSync, writeFileSync } from 'node:fs'
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 import type { NostrEvent } from 'nostr-tools/core'
+import { loadBatchChecker } from '../../relay/src/core/batch-checker'
 import {
   answerVerifyRequest,
   type VerifyReply,
   type VerifyRequest,
+  type VerifyWorkerData,
 } from '../../relay/src/core/verify-protocol'
-import { loadNostrWasm } from '../../relay/src/core/verifier'
 
 if (process.env.TSEED_TEST_VERIFY_WORKER_BROKEN === '1') {
   throw new Error('this verify worker is broken on purpose')
 }
 const port = parentPort
 if (port === null) throw new Error('runs only as a worker thread')
-const nw = await loadNostrWasm()
+const { implementation, addonPath } = (workerData as { data: VerifyWorkerData }).data
+const checker = await loadBatchChecker(implementation, addonPath)
 
 port.on('message', (req: VerifyRequest) => {
   for (const ev of JSON.parse(req.events) as NostrEvent[]) {
@@ -39,7 +41,7 @@ port.on('message', (req: VerifyRequest) => {
     }
     if (ev.content === 'stall') for (;;);
   }
-  const reply = answerVerifyRequest(nw, req)
+  const reply = answerVerifyRequest(checker, req)
   port.postMessage(reply, [reply.outcomes.buffer])
 })
 port.postMessage({ type: 'ready' } satisfies VerifyReply)

@@ -9,6 +9,23 @@ import { computeEventId } from './event-validation'
  */
 export type VerifyOutcome = 'valid' | 'bad-id' | 'bad-signature'
 
+/** Verdict codes, in index order: how batches of verdicts travel between threads. */
+export const OUTCOMES: readonly VerifyOutcome[] = ['valid', 'bad-id', 'bad-signature']
+export const OUTCOME_CODE = { valid: 0, 'bad-id': 1, 'bad-signature': 2 } as const
+
+const HEX64 = /^[0-9a-f]{64}$/
+const HEX128 = /^[0-9a-f]{128}$/
+
+/**
+ * True when pubkey and sig are lowercase hex of the right length. The relay's
+ * shape check already requires it; both implementations check again because
+ * nostr-wasm would otherwise decode a longer key into its fixed-size buffer
+ * and verify the first 32 bytes, where the native path refuses it.
+ */
+export function keyAndSigWellFormed(ev: Pick<NostrEvent, 'pubkey' | 'sig'>): boolean {
+  return HEX64.test(ev.pubkey) && HEX128.test(ev.sig)
+}
+
 /**
  * Checks an event's id and Schnorr signature. Behind an interface because
  * verification is most of the relay's CPU per event, and a pool of worker
@@ -47,6 +64,7 @@ export function loadNostrWasm(): Promise<Nostr> {
  */
 export function checkEventWith(nw: Nostr, ev: NostrEvent): VerifyOutcome {
   if (computeEventId(ev) !== ev.id) return 'bad-id'
+  if (!keyAndSigWellFormed(ev)) return 'bad-signature'
   try {
     nw.verifyEvent(ev)
     return 'valid'

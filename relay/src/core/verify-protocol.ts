@@ -1,6 +1,7 @@
 import type { NostrEvent } from 'nostr-tools/core'
-import type { Nostr } from 'nostr-wasm'
-import { checkEventWith, type VerifyOutcome } from './verifier'
+import type { BatchChecker, VerifierImplementation } from './batch-checker'
+
+export { OUTCOMES } from './verifier'
 
 /**
  * Messages between the worker pool and a verify worker. Events travel as one
@@ -18,18 +19,18 @@ export type VerifyReply =
   /** outcomes[i] is the index in OUTCOMES of events[i]'s verdict. */
   | { type: 'result'; batch: number; outcomes: Uint8Array<ArrayBuffer> }
 
-/** Verdict codes on the wire, in index order. */
-export const OUTCOMES: readonly VerifyOutcome[] = ['valid', 'bad-id', 'bad-signature']
+/** What a verify worker is started with (its `workerData.data`). */
+export interface VerifyWorkerData {
+  implementation: VerifierImplementation
+  /** The native addon's file, when `implementation` is native. */
+  addonPath: string
+}
 
 /** What a verify worker does with one request: hash and verify every event of the batch. */
 export function answerVerifyRequest(
-  nw: Nostr,
+  checker: BatchChecker,
   req: VerifyRequest,
 ): Extract<VerifyReply, { type: 'result' }> {
   const events = JSON.parse(req.events) as NostrEvent[]
-  const outcomes = new Uint8Array(events.length)
-  events.forEach((ev, i) => {
-    outcomes[i] = OUTCOMES.indexOf(checkEventWith(nw, ev))
-  })
-  return { type: 'result', batch: req.batch, outcomes }
+  return { type: 'result', batch: req.batch, outcomes: checker.check(events) }
 }

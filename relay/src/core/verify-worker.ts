@@ -1,19 +1,26 @@
 /**
  * A verify worker thread (see worker-verifier.ts): recomputes each event's id
- * and checks its Schnorr signature with the WASM secp256k1, a batch per
- * message. It keeps no state besides the WASM instance, so a replacement
- * after a crash is as good as the original.
+ * and checks its Schnorr signature, a batch per message, with the
+ * implementation the pool chose (native libsecp256k1 or nostr-wasm). It keeps
+ * no state besides that checker, so a replacement after a crash is as good as
+ * the original.
  */
-import { parentPort } from 'node:worker_threads'
-import { answerVerifyRequest, type VerifyReply, type VerifyRequest } from './verify-protocol'
-import { loadNostrWasm } from './verifier'
+import { parentPort, workerData } from 'node:worker_threads'
+import { loadBatchChecker } from './batch-checker'
+import {
+  answerVerifyRequest,
+  type VerifyReply,
+  type VerifyRequest,
+  type VerifyWorkerData,
+} from './verify-protocol'
 
 const port = parentPort
 if (port === null) throw new Error('verify-worker runs only as a worker thread')
-const nw = await loadNostrWasm()
+const { implementation, addonPath } = (workerData as { data: VerifyWorkerData }).data
+const checker = await loadBatchChecker(implementation, addonPath)
 
 port.on('message', (req: VerifyRequest) => {
-  const reply = answerVerifyRequest(nw, req)
+  const reply = answerVerifyRequest(checker, req)
   // Transferred, not copied.
   port.postMessage(reply, [reply.outcomes.buffer])
 })

@@ -1,27 +1,45 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import type { NostrEvent } from 'nostr-tools/core'
-import type { Nostr } from 'nostr-wasm'
-import type { RelayLogger } from './client'
-import { siblingModule, spawnWorker } from './spawn-worker'
-import { OUTCOMES, type VerifyReply, type VerifyRequest } from './verify-protocol'
 import {
-  checkEventWith,
-  createWasmVerifier,
-  loadNostrWasm,
-  type Verifier,
-  type VerifyOutcome,
-} from './verifier'
+  chooseImplementation,
+  inThreadVerifier,
+  loadBatchChecker,
+  verifierChoiceFromEnv,
+  type BatchChecker,
+  type VerifierChoice,
+  type VerifierImplementation,
+} from './batch-checker'
+import type { RelayLogger } from './client'
+import { DEFAULT_ADDON_PATH } from './native-secp256k1'
+import { siblingModule, spawnWorker } from './spawn-worker'
+import {
+  OUTCOMES,
+  type VerifyReply,
+  type VerifyRequest,
+  type VerifyWorkerData,
+} from './verify-protocol'
+import { createWasmVerifier, type Verifier, type VerifyOutcome } from './verifier'
 
 export interface WorkerVerifierOptions {
   /** Worker threads, at least 1; default one per core. */
   threads?: number
+  /**
+   * Which secp256k1 verifies: `native` (the libsecp256k1 addon; start fails
+   * without it), `wasm` (nostr-wasm), or `auto` (native when the addon loads,
+   * otherwise nostr-wasm with one warning). Default: the TSEED_VERIFIER
+   * environment variable, else `auto`.
+   */
+  implementation?: VerifierChoice
+  /** The native addon's file; default the one `npm run build:native` builds. */
+  nativeAddonPath?: string
   /** Most events per message to a worker. Default 256. */
   maxBatch?: number
   /**
    * A worker that has work and has answered nothing for this long is taken
    * as stuck: it is terminated and replaced, and its events retried.
-   * Default 10 s, far above a full batch (about 0.3 ms per event).
+   * Default 10 s, far above a full batch (about 0.3 ms per event with
+   * nostr-wasm, 0.1 ms native).
    */
   stallTimeoutMs?: number
   /** How long a new worker may take to load before it counts as failed. Default 30 s. */
@@ -35,6 +53,8 @@ export interface WorkerVerifierOptions {
 
 /** Counters for monitoring and benchmarks. */
 export interface WorkerVerifierStats {
+  /** The secp256k1 the workers run. */
+  implementation: VerifierImplementation
   /** Worker threads running and ready now. */
   ready: number
   batches: number
@@ -77,7 +97,8 @@ const DEFAULT_WORKER_URL = siblingModule(import.meta.url, 'verify-worker')
 
 /**
  * Verifies signatures on a pool of worker threads, one per core by default,
- * each running the WASM secp256k1. Events submitted in one event-loop turn
+ * each running the native libsecp256k1 addon or, without it, the WASM
+ * secp256k1 (see `implementation`). Events submitted in one event-loop turn
  * are batched, a batch per `postMessage`, spread over the least loaded
  * workers.
  *
@@ -102,8 +123,13 @@ export class WorkerPoolVerifier implements Verifier {
 
   private constructor(
     private readonly threads: number,
-    private readonly opts: Required<Omit<WorkerVerifierOptions, 'threads'>>,
-    private readonly local: Nostr,
+    private readonly opts: Required<
+      Omit<WorkerVerifierOptions, 'threads' | 'implementation' | 'nativeAddonPath'>
+    >,
+    /** What every worker is started with. */
+    private readonly workerData: VerifyWorkerData,
+    /** The same checker on this thread, for when no worker can answer. */
+    private readonly local: BatchChecker,
   ) {
     this.watchdog = setInterval(
       () => {
@@ -133,7 +159,11 @@ export class WorkerPoolVerifier implements Verifier {
         throw new RangeError(`verifier option ${name} must be an integer >= 1, got ${value}`)
       }
     }
-    const pool = new WorkerPoolVerifier(threads, opts, await loadNostrWasm())
+    const addonPath = options.nativeAddonPath ?? DEFAULT_ADDON_PATH
+    const choice = options.implementation ?? verifierChoiceFromEnv() ?? 'auto'
+    const implementation = chooseImplementation(choice, opts.logger, addonPath)
+    const local = await loadBatchChecker(implementation, addonPath)
+    const pool = new WorkerPoolVerifier(threads, opts, { implementation, addonPath }, local)
     try {
       await Promise.all(Array.from({ length: threads }, () => pool.spawn()))
     } catch (err) {
@@ -158,7 +188,7 @@ export class WorkerPoolVerifier implements Verifier {
   get stats(): WorkerVerifierStats {
     let ready = 0
     for (const s of this.slots) if (s.ready) ready++
-    return { ready, ...this.counters }
+    return { implementation: this.workerData.implementation, ready, ...this.counters }
   }
 
   /** Terminates the workers; events still waiting are rejected. Idempotent. */
@@ -174,7 +204,7 @@ export class WorkerPoolVerifier implements Verifier {
 
   /** Starts one worker; resolves when it is ready, rejects if it dies first. */
   private spawn(): Promise<void> {
-    const worker = spawnWorker(this.opts.workerUrl)
+    const worker = spawnWorker(this.opts.workerUrl, this.workerData)
     worker.unref()
     const slot: Slot = {
       worker,
@@ -335,7 +365,12 @@ export class WorkerPoolVerifier implements Verifier {
     const items = this.queue
     this.queue = []
     this.counters.inThread += items.length
-    for (const item of items) item.resolve(checkEventWith(this.local, item.ev))
+    const codes = this.local.check(items.map((item) => item.ev))
+    items.forEach((item, i) => {
+      const outcome = OUTCOMES[codes[i] ?? -1]
+      if (outcome === undefined) item.reject(new Error('the verifier returned no verdict'))
+      else item.resolve(outcome)
+    })
   }
 }
 
@@ -348,12 +383,17 @@ function leastLoaded(slots: readonly Slot[]): Slot {
 
 /**
  * The relay's verifier for `threads` worker threads: a {@link WorkerPoolVerifier},
- * or the in-thread WASM verifier for 0.
+ * or an in-thread verifier for 0, with the implementation chosen as the pool
+ * would.
  */
-export function createVerifier(
+export async function createVerifier(
   threads: number,
   options: Omit<WorkerVerifierOptions, 'threads'> = {},
 ): Promise<Verifier> {
-  if (threads === 0) return createWasmVerifier()
-  return WorkerPoolVerifier.start({ ...options, threads })
+  if (threads !== 0) return WorkerPoolVerifier.start({ ...options, threads })
+  const addonPath = options.nativeAddonPath ?? DEFAULT_ADDON_PATH
+  const choice = options.implementation ?? verifierChoiceFromEnv() ?? 'auto'
+  const implementation = chooseImplementation(choice, options.logger ?? console, addonPath)
+  if (implementation === 'wasm') return createWasmVerifier()
+  return inThreadVerifier(await loadBatchChecker(implementation, addonPath))
 }

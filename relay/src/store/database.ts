@@ -79,7 +79,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   try {
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-    // Checkpoints copy the WAL back into the file on the committing thread.
+    // Checkpoints copy the WAL back into the file on the committing thread
+    // (the TSEED relay moves them to a worker of their own: checkpointer.ts).
     // Every 10,000 pages (about 40 MB of WAL) rather than SQLite's 1,000: a
     // page that many announces touch is then copied once, not over and over,
     // which took commit time per announce from about 160 µs to 100 µs at 40k

@@ -27,10 +27,10 @@ async function publishPair(url: string): Promise<unknown[][]> {
   const c = await RawClient.connect(url)
   clients.push(c)
   const { sk } = newKey()
-  const good = signAnnounce(sk, now())
-  // One second apart from the good one by construction: two calls of now() could straddle a
-  // second and sign the very same event, which the relay then calls a duplicate.
-  const forged: NostrEvent = { ...signAnnounce(sk, good.created_at - 1), sig: good.sig }
+  // One clock reading: two could straddle a second and make both events the same.
+  const t = now()
+  const good = signAnnounce(sk, t)
+  const forged: NostrEvent = { ...signAnnounce(sk, t - 1), sig: good.sig }
   c.send(['EVENT', good])
   c.send(['EVENT', forged])
   return [await c.next(isOk(good.id)), await c.next(isOk(forged.id))]

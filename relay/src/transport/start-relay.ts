@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { RelayClient, RelayLogger } from '../core/client'
 import { OVERSIZE_PARSE_FACTOR } from '../core/messages'
 import { Relay, type RelayOptions } from '../core/relay'
+import type { VerifierChoice } from '../core/batch-checker'
 import type { Verifier } from '../core/verifier'
 import { createVerifier } from '../core/worker-verifier'
 import { buildRelayInfo, type RelayInfoOptions } from '../http/nip11'
@@ -33,6 +34,11 @@ export interface StartRelayOptions extends Omit<RelayOptions, 'store' | 'verifie
   verifier?: Verifier
   /** Worker threads verifying signatures; default one per core, 0 verifies on the main thread. */
   verifierThreads?: number
+  /**
+   * `native` (libsecp256k1 addon), `wasm` (nostr-wasm) or `auto`; default the
+   * TSEED_VERIFIER environment variable, else `auto`. See docs/relay.md.
+   */
+  verifierImplementation?: VerifierChoice
   /** Operator parts of the NIP-11 document, including the `tseed` extension. */
   info?: RelayInfoOptions
   /** HTTP endpoints tried before the 404. */
@@ -92,6 +98,7 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
       opts.verifier ??
       (ownVerifier = await createVerifier(opts.verifierThreads ?? availableParallelism(), {
         logger,
+        implementation: opts.verifierImplementation,
       }))
     relay = new Relay({ ...opts, store, verifier })
   } catch (err) {
