@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /**
- * A small torrent web site with a BitTorrent tracker on it, used by the demo
- * (`npm start`) and the browser tests. `/` is a page whose script performs
- * announces with fetch() the way a web torrent client does; `/announce` answers
+ * A small torrent web site with an HTTP BitTorrent tracker on it, for the
+ * browser tests. `/` is a page whose `window.announce(query)` performs an
+ * announce with fetch() the way a web torrent client does; `/announce` answers
  * like a tracker (bencoded, no peers). Raw announce URLs are recorded so tests
- * can compare bytes. With `?demo`, the page simulates a download on its own.
+ * can compare bytes.
  */
 export interface TrackerSite {
   origin: string
@@ -14,7 +14,7 @@ export interface TrackerSite {
   close(): Promise<void>
 }
 
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>TSEED demo torrent site</title>
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>A torrent site</title>
 <style>body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto;padding:0 1em}code{background:#eee;padding:0 .2em}</style></head>
 <body><h1>A torrent site</h1>
 <p>This page behaves like a web torrent client: it announces to the tracker on this site with
@@ -26,22 +26,6 @@ kind 21000 Nostr event and publishes it to your TSEED relays. Open the TSEED pop
     const res = await fetch('/announce?' + query)
     document.getElementById('status').textContent = 'announced: ' + decodeURIComponent(query.split('&').slice(3).join(', '))
     return res.status
-  }
-  if (location.search.includes('demo')) {
-    // A download of 50 MB in 10 steps, then seeding: counters as a real client reports them.
-    const hash = Array.from(crypto.getRandomValues(new Uint8Array(20)), (b) => '%' + b.toString(16).padStart(2, '0')).join('')
-    const peer = '-TS0001-' + Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')
-    const total = 50000000
-    let step = 0
-    const tick = () => {
-      const down = Math.min(total, step * 5000000)
-      const up = Math.max(0, step - 5) * 3000000
-      const event = step === 0 ? '&event=started' : down === total && step === 10 ? '&event=completed' : ''
-      window.announce('info_hash=' + hash + '&peer_id=' + peer + '&port=6881&uploaded=' + up + '&downloaded=' + down + '&left=' + (total - down) + event)
-      step++
-    }
-    tick()
-    setInterval(tick, 15000)
   }
 </script></body></html>`
 

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 
-APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev)
+# iproute2: `ip`, for the private network namespace of the WebRTC tests (scripts/netns-run.sh).
+APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev iproute2)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

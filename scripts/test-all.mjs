@@ -5,6 +5,7 @@
 // Stages keep running after a failure so one run shows everything that is red.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 const RESULTS = 'test-results'
 mkdirSync(RESULTS, { recursive: true })
@@ -21,6 +22,7 @@ const stages = [
   },
   { name: 'web-ext lint', run: webExtLint },
   { name: 'e2e (playwright: chromium, firefox)', run: playwright },
+  { name: 'e2e WebRTC between two browsers (private network namespace)', run: playwrightNetns },
 ]
 
 function sh(cmd, env = {}) {
@@ -77,11 +79,47 @@ function webExtLint() {
 }
 
 function playwright() {
-  const out = `${RESULTS}/playwright.json`
+  return playwrightReport('playwright.json', ['npx', 'playwright', 'test', '--reporter=list,json'])
+}
+
+/**
+ * The specs of tests/e2e/netns, inside the private network namespace of
+ * scripts/netns-run.sh, the only place they may run: headless Chromium makes
+ * WebRTC connections there and nowhere else on this machine. Creating it needs
+ * root (CI runs as root); without it the stage fails, it never skips.
+ */
+function playwrightNetns() {
+  const missing = netnsMissing()
+  if (missing) {
+    console.error(`  cannot create a private network namespace: ${missing}`)
+    return { passed: 0, failed: 1, note: `no network namespace: ${missing}` }
+  }
+  return playwrightReport('playwright-netns.json', [
+    'bash',
+    'scripts/netns-run.sh',
+    'npx',
+    'playwright',
+    'test',
+    '--config',
+    'tests/e2e/netns/playwright.config.ts',
+    '--reporter=list,json',
+  ])
+}
+
+/** Why scripts/netns-run.sh cannot work here, or null. */
+function netnsMissing() {
+  if (process.platform !== 'linux') return 'network namespaces exist only on Linux'
+  if (process.getuid?.() !== 0) return 'it needs root (run npm test as root, as CI does)'
+  const tools = capture(['sh', '-c', 'command -v unshare && command -v ip'])
+  if (!tools.ok) return 'unshare (util-linux) and ip (iproute2) are required'
+  return null
+}
+
+function playwrightReport(name, cmd) {
+  const out = `${RESULTS}/${name}`
   rmSync(out, { force: true })
-  const ok = sh(['npx', 'playwright', 'test', '--reporter=list,json'], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: out,
-  })
+  // Absolute: Playwright resolves a relative name against the config's folder.
+  const ok = sh(cmd, { PLAYWRIGHT_JSON_OUTPUT_NAME: resolve(out) })
   if (!existsSync(out)) return { passed: 0, failed: 1, note: 'playwright wrote no report' }
   const s = JSON.parse(readFileSync(out, 'utf8')).stats
   const failed = s.unexpected + s.flaky + (ok || s.unexpected > 0 ? 0 : 1)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { validateWebLedger } from '../../../src/balance/webledger'
+import type { VerifiedAnnounce } from '../ledger/announce-accounting'
 import { Ledger } from '../ledger/ledger'
 import { openDatabase } from '../store/database'
 import { runCli } from './commands'
@@ -59,7 +60,7 @@ describe('operator commands', () => {
   it('lists the commands and has help for each', async () => {
     const main = await run(['--help'])
     expect(main.code).toBe(0)
-    for (const c of ['start', 'bootstrap-pool', 'export', 'import', 'audit']) {
+    for (const c of ['start', 'bootstrap-pool', 'export', 'import', 'audit', 'settle']) {
       expect(main.out).toContain(`  ${c} `)
       const help = await run([c, '--help'])
       expect(help.code).toBe(0)
@@ -128,6 +129,51 @@ describe('operator commands', () => {
     expect(off.out).toContain('audit: FAILED')
 
     const missing = await run(['audit', '--db', join(tempDir(), 'nope.sqlite')])
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/no database at/)
+  })
+
+  it('settle pays upload claims out of escrow now and prints each payout', async () => {
+    const db = seededDb(tempDir())
+    const uploader = 'cd'.repeat(32)
+    const infoHash = '12'.repeat(20)
+    const now = Math.floor(Date.now() / 1000)
+    let id = 0
+    const announce = (pubkey: string, a: Partial<VerifiedAnnounce['announce']>) => ({
+      pubkey,
+      eventId: (++id).toString(16).padStart(64, '0'),
+      createdAt: now,
+      announce: {
+        infoHash,
+        uploaded: 0n,
+        downloaded: 0n,
+        left: 0n,
+        session: pubkey.slice(0, 32),
+        ...a,
+      },
+    })
+    const raw = openDatabase(db)
+    const ledger = new Ledger(raw)
+    ledger.applyAnnounce(announce(PK, { left: 3_500_000n, event: 'started' }), now)
+    ledger.applyAnnounce(announce(uploader, { event: 'started' }), now)
+    ledger.applyAnnounce(announce(PK, { downloaded: 3_500_000n }), now)
+    ledger.applyAnnounce(announce(uploader, { uploaded: 3_500_000n }), now)
+    raw.close()
+
+    const first = await run(['settle', '--db', db])
+    expect(first.code).toBe(0)
+    expect(first.out).toBe(
+      `payout urn:swarm:${infoHash} -> did:nostr:${uploader}: 3 TSEED\n` +
+        'settled: 1 payouts, 0 refunds, 0 claims lapsed\n',
+    )
+    const again = await run(['settle', '--db', db])
+    expect(again.out).toBe('settled: 0 payouts, 0 refunds, 0 claims lapsed\n')
+    const check = openDatabase(db)
+    expect(new Ledger(check).balances(uploader).TSEED).toBe(3n)
+    check.close()
+    expect((await run(['audit', '--db', db])).code).toBe(0)
+
+    const missing = await run(['settle', '--db', join(tempDir(), 'nope.sqlite')])
     expect(missing.code).toBe(1)
     expect(missing.err).toMatch(/no database at/)
   })

@@ -290,6 +290,42 @@ describe('createHeldAnnounces', () => {
     expect(await gateOf(s.outbox, a.id)).toMatchObject({ state: 'dropped', reason: 'site-blocked' })
   })
 
+  it('takes "allow site" or "block site" given on an announce superseded meanwhile as the site\'s answer', async () => {
+    const s = await setup()
+    const session = 'aa'.repeat(16)
+    const shown = await s.hold(SITE, 0n, { session, event: 'completed', left: 0n })
+    const newer = await s.hold(SITE, 0n, { session, event: 'started', left: 0n })
+    const big = await s.hold(SITE, 150_000_000n)
+    expect(await gateOf(s.outbox, shown.id)).toMatchObject({
+      state: 'dropped',
+      reason: 'superseded',
+    })
+    // The newer announce passes the gate of an allowed site; the other one is over budget and
+    // still asks, since the user saw neither's cost.
+    expect(await s.consent.held.decide(shown.id, 'allow-site')).toEqual({ released: 1, dropped: 0 })
+    expect(await s.consent.decisions.get(SITE)).toEqual({ decision: 'allow', decidedAt: T })
+    expect(await ids(s.outbox.listOpen())).toEqual([newer.id])
+    expect(await gateOf(s.outbox, big.id)).toMatchObject({
+      state: 'held',
+      reasons: [
+        { kind: 'over-budget', spent: '0', budget: '100' },
+        { kind: 'above-confirm', threshold: '25' },
+      ],
+    })
+    // "Allow once" is about the announce itself, so it is still refused.
+    await rejectionOf(s.consent.held.decide(shown.id, 'allow-once'), NotHeldError)
+
+    const o = await setup()
+    const first = await o.hold(OTHER, 1_000_000n, { session })
+    const second = await o.hold(OTHER, 2_000_000n, { session })
+    expect(await o.consent.held.decide(first.id, 'block-site')).toEqual({ released: 0, dropped: 1 })
+    expect(await gateOf(o.outbox, second.id)).toMatchObject({
+      state: 'dropped',
+      reason: 'site-blocked',
+    })
+    expect(await o.consent.decisions.get(OTHER)).toMatchObject({ decision: 'block' })
+  })
+
   it('drops a held announce that a newer announce of the same session supersedes', async () => {
     const s = await setup()
     const session = 'aa'.repeat(16)

@@ -111,6 +111,19 @@ export function createHeldAnnounces(deps: HeldAnnouncesDeps): HeldAnnounces {
       deps.serial(async () => {
         const e = await deps.outbox.get(id)
         if (e?.gate?.state !== 'held') {
+          // A newer announce of the same download can replace the one on screen
+          // while the user clicks (a WebTorrent seed sends completed and started
+          // together). An answer about the site still answers the question shown;
+          // the newer announce is judged under it, not released, as its cost was not shown.
+          const siteWide = choice === 'allow-site' || choice === 'block-site'
+          if (e?.gate?.state === 'dropped' && e.gate.reason === 'superseded' && siteWide) {
+            await deps.decisions.decide(
+              e.origin,
+              choice === 'allow-site' ? 'allow' : 'block',
+              deps.now(),
+            )
+            return finish(await rejudge(e.origin))
+          }
           throw new NotHeldError('This announce is no longer waiting for a decision')
         }
         switch (choice) {

@@ -19,9 +19,14 @@ export interface ExtensionsBrowser extends ExtensionBrowser {
   extraWorkers: Worker[]
 }
 
-/** Debian's Chromium, headless, with the built extension loaded unpacked. */
-export async function launchChromiumWithExtension(): Promise<ExtensionBrowser> {
-  return launchChromiumWithExtensions([])
+/**
+ * Debian's Chromium, headless, with the built extension loaded unpacked.
+ * `extraArgs` are appended to the command line.
+ */
+export async function launchChromiumWithExtension(
+  extraArgs: string[] = [],
+): Promise<ExtensionBrowser> {
+  return launchChromiumWithExtensions([], extraArgs)
 }
 
 /**
@@ -31,13 +36,14 @@ export async function launchChromiumWithExtension(): Promise<ExtensionBrowser> {
  */
 export async function launchChromiumWithExtensions(
   extraExtensionDirs: string[],
+  extraArgs: string[] = [],
 ): Promise<ExtensionsBrowser> {
   const { context, worker, extensionId, extraWorkers } = await launchExtensionContext({
     extensionDir: CHROME_DIST,
     extraExtensionDirs,
     profileDir: mkdtempSync(join(tmpdir(), 'tseed-chromium-')),
     headless: true,
-    extraArgs: ['--no-sandbox', '--disable-gpu', '--disable-quic'],
+    extraArgs: ['--no-sandbox', '--disable-gpu', '--disable-quic', ...extraArgs],
   })
   return {
     context,

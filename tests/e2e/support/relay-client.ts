@@ -125,3 +125,28 @@ export async function measureAnnounceLatency(
   console.info(`${name} announce to relay: ${JSON.stringify(report)}`)
   return report
 }
+
+/**
+ * Every kind 21000 the relay accepts for `infoHashHex` from now on, in the
+ * order the relay sent them (after what it holds already, each event once):
+ * a swarm query keeps only each peer's latest announce, and a test of
+ * growing counters needs them all.
+ */
+export async function collectAnnounces(
+  relayUrl: string,
+  infoHashHex: string,
+): Promise<{ events: NostrEvent[]; close(): void }> {
+  const relay = await Relay.connect(relayUrl)
+  const events: NostrEvent[] = []
+  relay.subscribe([{ kinds: [21000], '#i': [infoHashHex] }], {
+    onevent(e) {
+      if (!events.some((seen) => seen.id === e.id)) events.push(e)
+    },
+  })
+  return {
+    events,
+    close: () => {
+      relay.close()
+    },
+  }
+}

@@ -1,26 +1,14 @@
-import { readFileSync } from 'node:fs'
-import { createServer, type Server as HttpServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
-import TrackerServer from 'bittorrent-tracker/server'
+import {
+  startWebTorrentSite as startSite,
+  type WebTorrentSite,
+} from '../../../scripts/webtorrent-site'
 
-/**
- * A web torrent app for the browser tests: an HTTP site on 127.0.0.1 whose
- * pages load the real WebTorrent browser bundle, and a real
- * `bittorrent-tracker` server with only its WebSocket tracker, on another
- * 127.0.0.1 port. The tracker records every announce it takes, so a test
- * can tell that the page's client still talks to it through the hook.
- */
-export interface WebTorrentSite {
-  origin: string
-  /** `ws://127.0.0.1:PORT`: the tracker URL the pages announce to. */
-  trackerUrl: string
-  /** Announces the tracker received: info hash (hex) and event. */
-  trackerAnnounces: { infoHash: string; event: string; left: number }[]
-  close(): Promise<void>
+export type { WebTorrentSite }
+
+/** The web torrent app of the WebSocket announce tests, with their pages. */
+export function startWebTorrentSite(): Promise<WebTorrentSite> {
+  return startSite({ pages: PAGES })
 }
-
-const BUNDLE = readFileSync(resolve('node_modules/webtorrent/dist/webtorrent.min.js'))
 
 /**
  * `/app?tracker=…&seed=N&leech=M`: seeds N random bytes, and adds the
@@ -95,57 +83,6 @@ const leech = Number(q.get('leech') || 0)
   document.getElementById('status').textContent = 'running'
 })().catch((e) => app.errors.push(String(e)))
 </script></body></html>`
-
-export async function startWebTorrentSite(): Promise<WebTorrentSite> {
-  const trackerAnnounces: WebTorrentSite['trackerAnnounces'] = []
-  const tracker = new TrackerServer({ udp: false, http: false, ws: true, stats: false })
-  const record =
-    (event: string) => (_peer: unknown, params: { info_hash: string; left: number }) => {
-      trackerAnnounces.push({ infoHash: params.info_hash, event, left: params.left })
-    }
-  for (const event of ['start', 'update', 'complete', 'stop']) tracker.on(event, record(event))
-  await new Promise<void>((done) => {
-    tracker.listen(0, '127.0.0.1', done)
-  })
-  const trackerPort = (tracker.ws.address() as AddressInfo).port
-
-  const server: HttpServer = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
-    if (path === '/webtorrent.min.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
-      res.end(BUNDLE)
-      return
-    }
-    const page = PAGES[path ?? '']
-    if (page !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      res.end(page)
-      return
-    }
-    res.writeHead(404)
-    res.end()
-  })
-  await new Promise<void>((done) => {
-    server.listen(0, '127.0.0.1', done)
-  })
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    trackerUrl: `ws://127.0.0.1:${trackerPort}`,
-    trackerAnnounces,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((done) => {
-        server.close(() => {
-          done()
-        })
-      })
-      await new Promise<void>((done) => {
-        tracker.close(done)
-      })
-    },
-  }
-}
 
 /**
  * `/hostile?tracker=…`: a page that attacks the hook and the bridge, then

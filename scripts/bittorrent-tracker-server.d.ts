@@ -1,4 +1,4 @@
-// The parts of bittorrent-tracker's server the browser tests use; the package ships no types.
+// The parts of bittorrent-tracker's server the demo and the browser tests use; the package ships no types.
 declare module 'bittorrent-tracker/server' {
   import type { AddressInfo } from 'node:net'
 
@@ -7,6 +7,8 @@ declare module 'bittorrent-tracker/server' {
     http?: boolean
     ws?: boolean
     stats?: boolean
+    /** The announce interval in ms; WebSocket clients are told a fifth of it. */
+    interval?: number
   }
 
   export default class Server {
