@@ -11,6 +11,7 @@ import { bootstrapPoolCommand } from './bootstrap-pool'
 import { exportCommand } from './export'
 import { importCommand } from './import'
 import { COMMAND, OperatorError, type Command, type CommandIo } from './io'
+import { makeTorrentCommand } from './make-torrent'
 import { startCommand } from './start'
 
 const COMMANDS: readonly Command[] = [
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   exportCommand,
   importCommand,
   auditCommand,
+  makeTorrentCommand,
 ]
 
 /** The top-level help: the commands, then `start`'s flags. */
