@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks: the two browsers the end-to-end
-# tests drive, then the exact npm dependency tree. Safe to run again.
+# tests drive, the desktop BitTorrent clients and trackers the tracker tests and
+# the benchmark run, then the exact npm dependency tree. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,9 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 
 APT_PACKAGES=(chromium firefox-esr)
+# Desktop clients (tests/integration/desktop-clients.test.ts; `ip` sets up its network
+# namespace) and the tracker benchmark's load generator and C tracker (bench/tracker.ts).
+APT_PACKAGES+=(transmission-daemon transmission-cli aria2 qbittorrent-nox iproute2 wrk opentracker)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

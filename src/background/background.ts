@@ -249,6 +249,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     relayLimits,
     applyDefaultRelayLimits,
     directory,
+    fetch,
     now: deps.now,
   })
   const onMessage = createRouter(handlers, {

@@ -13,10 +13,12 @@ import type { RelayPool } from './relay-pool'
 import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { Settings } from './settings'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
+import { createTrackerRoutes, type TrackerRouteDeps } from './tracker-routes'
 import type { RelayKind, TseedRelayDirectory } from './tseed-relays'
 import { createWalletRoutes, type WalletRouteDeps } from './wallet-routes'
 
-export interface HandlerDeps extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps {
+export interface HandlerDeps
+  extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps, Omit<TrackerRouteDeps, 'identity'> {
   /** Resolves once the key and database are loaded after a worker start. */
   ready: Promise<unknown>
   settings: Settings
@@ -59,6 +61,7 @@ export function createHandlers(d: HandlerDeps) {
     ...createKeyRoutes(d),
     ...createConsentRoutes(d),
     ...createWalletRoutes(d),
+    ...createTrackerRoutes(d),
 
     async getState(): Promise<StateView> {
       await d.ready
