@@ -13,9 +13,12 @@
  * 5. Prints accepted events/s, OK latency p50/p99, RSS, CPU per thread kind,
  *    and the ratio (b)/(a). See docs/performance.md.
  *
+ * 6. The HTTP tracker endpoint against bittorrent-tracker and opentracker
+ *    under wrk (tracker.ts).
+ *
  * Options: --events N --per-key N --swarms N --connections N --window N
  * --threads N --time-limit S --reqs N --synchronous normal|full
- * --only verify|tseed --cpu-prof DIR --json FILE
+ * --only verify|tseed|tracker --tracker-seconds S --cpu-prof DIR --json FILE
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -31,6 +34,7 @@ import { runLoad, runReqs, type Frame, type LoadResult } from './load'
 import { keyCount, swarmHash, type PlanOptions } from './plan'
 import { coresUsed, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
+import { runTrackerBench, type TrackerRun } from './tracker'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
 
@@ -47,7 +51,8 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | undefined
+  trackerSeconds: number
   cpuProf: string | undefined
   json: string | undefined
 }
@@ -81,6 +86,7 @@ function parseOptions(argv: string[]): Options {
       reqs: { type: 'string', default: '300' },
       synchronous: { type: 'string', default: 'normal' },
       only: { type: 'string' },
+      'tracker-seconds': { type: 'string', default: '10' },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
     },
@@ -95,8 +101,9 @@ function parseOptions(argv: string[]): Options {
   if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
     throw new Error('--synchronous must be normal or full')
   }
-  if (values.only !== undefined && values.only !== 'verify' && values.only !== 'tseed') {
-    throw new Error('--only must be verify or tseed')
+  const only = values.only
+  if (only !== undefined && only !== 'verify' && only !== 'tseed' && only !== 'tracker') {
+    throw new Error('--only must be verify, tseed or tracker')
   }
   return {
     // Bounded: generation and each run must stay within minutes.
@@ -109,7 +116,8 @@ function parseOptions(argv: string[]): Options {
     timeLimitS: int('time-limit', values['time-limit'], 1, 600),
     reqs: int('reqs', values.reqs, 0, 10_000),
     synchronous: values.synchronous,
-    only: values.only,
+    only,
+    trackerSeconds: int('tracker-seconds', values['tracker-seconds'], 1, 120),
     cpuProf: values['cpu-prof'],
     json: values.json,
   }
@@ -281,6 +289,10 @@ const rate = (n: number, ms: number): number => (ms > 0 ? (n * 1000) / ms : 0)
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2))
+  if (o.only === 'tracker') {
+    await trackerPart(o)
+    return
+  }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
   console.info(
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
@@ -368,6 +380,7 @@ async function main(): Promise<void> {
         )}; steady answered/s ${fmt(sb / sa, 2)}`,
       )
     }
+    const tracker = o.only === undefined ? await trackerPart(o) : []
     console.info(
       `load average at the end ${loadavg()
         .map((x) => x.toFixed(2))
@@ -386,6 +399,7 @@ async function main(): Promise<void> {
               p99: percentile(r.load.latenciesMs, 99),
             })),
             reqs,
+            tracker,
           },
           null,
           2,
@@ -395,6 +409,12 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** (c) The HTTP tracker endpoint next to other trackers, on their own wrk runs. */
+function trackerPart(o: Options): Promise<TrackerRun[]> {
+  console.info('(c) HTTP tracker endpoint')
+  return runTrackerBench({ seconds: o.trackerSeconds, connections: 32, swarms: 1000, peers: 2000 })
 }
 
 /** After (b): the journal audits and the store holds an announce per accepted event. */
