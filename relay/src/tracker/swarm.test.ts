@@ -72,6 +72,17 @@ describe('Swarms', () => {
     expect(s.swarmCount).toBe(0)
   })
 
+  it('forgets a swarm without peers at the next sweep, download count included', () => {
+    const s = new Swarms({ peerTtlSeconds: 100, maxPeers: 10 })
+    s.upsert(IH, 's1', peer(1, true), T0)
+    s.completed(IH, T0)
+    s.remove(IH, 's1')
+    expect(s.counts(IH, T0)).toEqual({ complete: 0, incomplete: 0, downloaded: 1 })
+    s.sweep(T0 + 1)
+    expect(s.counts(IH, T0 + 1)).toEqual({ complete: 0, incomplete: 0, downloaded: 0 })
+    expect(s.swarmCount).toBe(0)
+  })
+
   it('stops listing new sessions when full, but keeps refreshing listed ones', () => {
     const s = new Swarms({ peerTtlSeconds: 100, maxPeers: 2 })
     expect(s.upsert(IH, 's1', peer(1, false), T0)).toBe(true)

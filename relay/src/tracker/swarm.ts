@@ -29,7 +29,7 @@ export interface SwarmPeer {
 export interface SwarmCounts {
   complete: number
   incomplete: number
-  /** `completed` events seen since the relay started (BEP 48 `downloaded`). */
+  /** `completed` events seen while the swarm had listed peers (BEP 48 `downloaded`). */
   downloaded: number
 }
 
@@ -172,12 +172,16 @@ export class Swarms {
     }
   }
 
-  /** Drops expired peers everywhere; returns how many. The tracker runs it on a timer. */
+  /**
+   * Drops expired peers everywhere, and swarms left without peers, download
+   * count and all: otherwise every torrent ever completed here would stay in
+   * memory. Returns how many peers went. The tracker runs it every minute.
+   */
   sweep(now: number): number {
     let dropped = 0
     for (const [ih, swarm] of this.swarms) {
       dropped += this.dropExpired(swarm, now)
-      if (swarm.peers.length === 0 && swarm.downloaded === 0) this.swarms.delete(ih)
+      if (swarm.peers.length === 0) this.swarms.delete(ih)
     }
     return dropped
   }
