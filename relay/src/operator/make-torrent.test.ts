@@ -1,16 +1,25 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import parseTorrent from 'parse-torrent'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { CliUsageError } from '../cli-options'
 import { announceUrl, makeTorrent, maskCredential } from './make-torrent'
 
 const CRED = 'AbCdEfGhIjKlMnOpQrStUv-_'
+const dirs: string[] = []
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'tseed-mt-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 
 describe('make-torrent', () => {
   it('writes a private torrent announcing only to the personal URL, readable by parse-torrent', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tseed-mt-'))
+    const dir = tempDir()
     const file = join(dir, 'data.bin')
     writeFileSync(file, Buffer.alloc(300_000, 7))
     const made = await makeTorrent(file, {
@@ -32,7 +41,7 @@ describe('make-torrent', () => {
   })
 
   it('keeps the info hash whatever the tracker URL, so every user’s copy is one swarm', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tseed-mt-'))
+    const dir = tempDir()
     mkdirSync(join(dir, 'folder'))
     writeFileSync(join(dir, 'folder', 'a.txt'), 'a'.repeat(40_000))
     writeFileSync(join(dir, 'folder', 'b.txt'), 'b'.repeat(1_000))
