@@ -26,7 +26,7 @@ function manifestFor(browser: Browser): ManifestV3Export {
 }
 
 /** Minified JavaScript allowed per browser, in KB of 1024 bytes. */
-const JS_CEILING_KB: Record<Browser, number> = { chrome: 345, firefox: 335 }
+const JS_CEILING_KB: Record<Browser, number> = { chrome: 350, firefox: 340 }
 
 export default defineConfig(({ mode }) => {
   const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome'

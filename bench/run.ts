@@ -17,10 +17,12 @@
  * nostr-wasm, one thread and all threads; each relay is then also printed as
  * a share of those rates. `--verifier both` runs (a) and (b) with nostr-wasm,
  * then again with the native addon.
+ * 6. The HTTP tracker endpoint against bittorrent-tracker and opentracker
+ *    under wrk (tracker.ts).
  *
  * Options: --events N --per-key N --swarms N --connections N --window N
  * --threads N --time-limit S --reqs N --synchronous normal|full
- * --only verify|tseed --cpu-prof DIR --json FILE
+ * --only verify|tseed|tracker --tracker-seconds S --cpu-prof DIR --json FILE
  * --verifier auto|native|wasm|both --raw-seconds S
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -45,6 +47,7 @@ import { keyCount, swarmHash, type PlanOptions } from './plan'
 import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
+import { runTrackerBench, type TrackerRun } from './tracker'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
 
@@ -61,7 +64,8 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | undefined
+  trackerSeconds: number
   cpuProf: string | undefined
   json: string | undefined
   /** The secp256k1 of the relays; `both` runs them with nostr-wasm, then native. */
@@ -99,6 +103,7 @@ function parseOptions(argv: string[]): Options {
       reqs: { type: 'string', default: '300' },
       synchronous: { type: 'string', default: 'normal' },
       only: { type: 'string' },
+      'tracker-seconds': { type: 'string', default: '10' },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },
       verifier: { type: 'string', default: 'auto' },
@@ -115,8 +120,9 @@ function parseOptions(argv: string[]): Options {
   if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
     throw new Error('--synchronous must be normal or full')
   }
-  if (values.only !== undefined && values.only !== 'verify' && values.only !== 'tseed') {
-    throw new Error('--only must be verify or tseed')
+  const only = values.only
+  if (only !== undefined && only !== 'verify' && only !== 'tseed' && only !== 'tracker') {
+    throw new Error('--only must be verify, tseed or tracker')
   }
   const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
   if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
@@ -131,7 +137,8 @@ function parseOptions(argv: string[]): Options {
     timeLimitS: int('time-limit', values['time-limit'], 1, 600),
     reqs: int('reqs', values.reqs, 0, 10_000),
     synchronous: values.synchronous,
-    only: values.only,
+    only,
+    trackerSeconds: int('tracker-seconds', values['tracker-seconds'], 1, 120),
     cpuProf: values['cpu-prof'],
     json: values.json,
     verifier,
@@ -305,6 +312,10 @@ const rate = (n: number, ms: number): number => (ms > 0 ? (n * 1000) / ms : 0)
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2))
+  if (o.only === 'tracker') {
+    await trackerPart(o)
+    return
+  }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
   console.info(
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
@@ -418,6 +429,7 @@ async function main(): Promise<void> {
         )
       }
     }
+    const tracker = o.only === undefined ? await trackerPart(o) : []
     console.info(
       `load average at the end ${loadavg()
         .map((x) => x.toFixed(2))
@@ -437,6 +449,7 @@ async function main(): Promise<void> {
               p99: percentile(r.load.latenciesMs, 99),
             })),
             reqs,
+            tracker,
           },
           null,
           2,
@@ -446,6 +459,12 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** (c) The HTTP tracker endpoint next to other trackers, on their own wrk runs. */
+function trackerPart(o: Options): Promise<TrackerRun[]> {
+  console.info('(c) HTTP tracker endpoint')
+  return runTrackerBench({ seconds: o.trackerSeconds, connections: 32, swarms: 1000, peers: 2000 })
 }
 
 /** After (b): the journal audits and the store holds an announce per accepted event. */

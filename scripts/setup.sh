@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks: the two browsers the end-to-end
-# tests drive and the secp256k1 library the relay verifies with, then the exact
-# npm dependency tree, then the relay's native addon. Safe to run again.
+# tests drive, the secp256k1 library the relay verifies with, the desktop BitTorrent
+# clients and trackers the tracker tests and the benchmark run, then the exact npm
+# dependency tree, then the relay's native addon. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 
-# iproute2: `ip`, for the private network namespace of the WebRTC tests (scripts/netns-run.sh).
-APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev iproute2)
+APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev)
+# Desktop clients (tests/integration/desktop-clients.test.ts), the tracker benchmark's load
+# generator and C tracker (bench/tracker.ts), and iproute2's `ip` for the private network
+# namespaces of the desktop-client and WebRTC tests (scripts/netns-run.sh).
+APT_PACKAGES+=(transmission-daemon transmission-cli aria2 qbittorrent-nox iproute2 wrk opentracker)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

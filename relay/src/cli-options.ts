@@ -320,7 +320,7 @@ function choiceFlag<T, C extends string>(
 }
 
 /** A flag that takes `on` or `off`. */
-function onOffFlag<T>(
+export function onOffFlag<T>(
   name: string,
   description: string,
   set: (options: T, on: boolean) => void,
@@ -338,7 +338,7 @@ function onOffFlag<T>(
   }
 }
 
-function integerFlag(name: string, v: string, min: number, max: number): number {
+export function integerFlag(name: string, v: string, min: number, max: number): number {
   const n = /^[0-9]+$/.test(v) ? Number(v) : NaN
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new CliUsageError(

@@ -93,7 +93,7 @@ describe('startTseedRelay', () => {
       .prepare('SELECT DISTINCT component FROM schema_migrations ORDER BY component')
       .pluck()
       .all()
-    expect(components).toEqual(['announce-store', 'api', 'ledger'])
+    expect(components).toEqual(['announce-store', 'api', 'ledger', 'tracker'])
     file.close()
 
     const logger = recordingLogger()

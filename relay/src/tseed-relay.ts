@@ -31,6 +31,8 @@ import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/
 import { openDatabase, type SqliteDatabase } from './store/database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
 import { SqliteTorrentIndex } from './store/torrent-index'
+import { TrackerCredentials } from './tracker/credentials'
+import { createTracker, type Tracker, type TrackerOptions } from './tracker/tracker'
 import type { HttpRoute } from './transport/http-handler'
 import { startRelay, type StartRelayOptions } from './transport/start-relay'
 
@@ -81,8 +83,10 @@ export interface TseedRelayOptions extends Omit<
   }
   /** NIP-11 parts; `tseed` is merged over the relay's own `tseed` object. */
   info?: RelayInfoOptions
-  /** More HTTP routes, tried after the API. */
+  /** More HTTP routes, tried after the API and the tracker. */
   routes?: readonly HttpRoute[]
+  /** The HTTP BitTorrent tracker (docs/tracker.md); defaults in `DEFAULT_TRACKER_OPTIONS`. */
+  tracker?: Partial<TrackerOptions>
   logger?: ApiLogger
 }
 
@@ -98,6 +102,8 @@ export interface RunningTseedRelay {
   lightning: LightningBackend
   relay: Relay
   api: Api
+  /** The HTTP tracker: `/t/<credential>/announce` and `/scrape`. */
+  tracker: Tracker
   /** Runs one escrow settlement now, as the timer does. */
   settle(): void
   /** Runs one Lightning pass now, as the timer does. */
@@ -131,6 +137,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     api: apiOptions,
     info,
     routes = [],
+    tracker: trackerOptions,
     logger = console,
     ...relayOptions
   } = options
@@ -151,6 +158,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     const store = new SqliteAnnounceStore(db)
     const torrents = torrentIndex ? new SqliteTorrentIndex(db) : undefined
     const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
+    const trackerCredentials = new TrackerCredentials(db)
     const api = createApi({
       db,
       ledger,
@@ -160,6 +168,8 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       trustProxy: relayOptions.trustProxy === true,
       clockMs,
       logger,
+      trackerCredentials,
+      ...(publicUrl !== undefined ? { publicUrl: trimSlash(publicUrl) } : {}),
       ...apiOptions,
     })
     preparePool(ledger, lightning, bootstrapPool, autoBootstrapDevPool, logger)
@@ -176,12 +186,25 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       ...(torrents === undefined ? {} : { kinds: [TORRENT_ANNOUNCE, TORRENT_METADATA] }),
       ...info?.tseed,
     }
+    const tracker = createTracker(
+      {
+        ledger,
+        credentials: trackerCredentials,
+        now: nowSec,
+        clockMs,
+        trustProxy: relayOptions.trustProxy === true,
+        testMode: lightning.testMode,
+        topUpAt: () => `${String(tseedInfo.api)}/deposit`,
+        logger,
+      },
+      trackerOptions,
+    )
     const running = await startRelay({
       ...relayOptions,
       store,
       ...(torrents === undefined ? {} : { torrents }),
       policy: ledger.announcePolicy(),
-      routes: [api.route, ...routes],
+      routes: [api.route, tracker.route, ...routes],
       logger,
       info: {
         ...info,
@@ -228,6 +251,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     const close = async (): Promise<void> => {
       await settleTimer.stop()
       await sweepTimer.stop()
+      tracker.close()
       await running.close()
       // The database goes before the backend: a payment answered during shutdown then
       // cannot be written as failed and stays pending for reconciliation, never refunded.
@@ -246,6 +270,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       lightning,
       relay: running.relay,
       api,
+      tracker,
       settle,
       sweep,
       close: () => (closed ??= close()),

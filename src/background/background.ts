@@ -283,6 +283,7 @@ export function createBackground(deps: BackgroundDeps): Background {
     applyDefaultRelayLimits,
     directory,
     trackerAnswers,
+    fetch,
     now: deps.now,
   })
   const onMessage = createRouter(handlers, {

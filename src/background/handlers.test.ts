@@ -114,6 +114,7 @@ async function setup() {
       warn: () => undefined,
     }),
     directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
+    fetch: noHttp,
     relayLimits: createRelayLimits({
       directory: createTseedRelayDirectory({ fetch: noHttp, now: () => 0 }),
       fetch: noHttp,

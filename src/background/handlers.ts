@@ -13,12 +13,18 @@ import type { RelayPool } from './relay-pool'
 import { objectParam, RouteParamsError, stringParam } from './route-params'
 import type { Settings } from './settings'
 import { buildStateView, RECENT_ANNOUNCES } from './state-view'
+import { createTrackerRoutes, type TrackerRouteDeps } from './tracker-routes'
 import type { RelayKind, TseedRelayDirectory } from './tseed-relays'
 import { createTrackerAnswerRoutes, type TrackerAnswerRouteDeps } from './tracker-answer-routes'
 import { createWalletRoutes, type WalletRouteDeps } from './wallet-routes'
 
 export interface HandlerDeps
-  extends KeyRouteDeps, ConsentRouteDeps, WalletRouteDeps, TrackerAnswerRouteDeps {
+  extends
+    KeyRouteDeps,
+    ConsentRouteDeps,
+    WalletRouteDeps,
+    TrackerAnswerRouteDeps,
+    Omit<TrackerRouteDeps, 'identity'> {
   /** Resolves once the key and database are loaded after a worker start. */
   ready: Promise<unknown>
   settings: Settings
@@ -62,6 +68,7 @@ export function createHandlers(d: HandlerDeps) {
     ...createConsentRoutes(d),
     ...createWalletRoutes(d),
     ...createTrackerAnswerRoutes(d),
+    ...createTrackerRoutes(d),
 
     async getState(): Promise<StateView> {
       await d.ready

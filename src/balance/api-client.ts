@@ -94,6 +94,24 @@ export interface SpendingLimits {
   testMode: boolean
 }
 
+/** A personal tracker URL's credential, as listed: the secret itself is never shown again. */
+export interface TrackerCredential {
+  id: string
+  label: string
+  /** Unix seconds. */
+  createdAt: number
+  /** Unix seconds of its latest announce, to the minute; null if never used. */
+  lastUsedAt: number | null
+}
+
+/** A new credential, with the URLs a desktop client uses. Only this answer carries the secret. */
+export interface IssuedTrackerCredential extends TrackerCredential {
+  credential: string
+  announceUrl: string
+  scrapeUrl: string
+  testMode: boolean
+}
+
 export interface SwarmPriceInfo {
   infoHash: string
   tokensPerMb: bigint
@@ -406,8 +424,31 @@ export class TseedApiClient {
     )
   }
 
+  /** `POST /tracker-credentials` (NIP-98): a new personal tracker URL for desktop clients. */
+  async createTrackerCredential(label = ''): Promise<IssuedTrackerCredential> {
+    const b = await this.call('POST', '/tracker-credentials', { auth: true, body: { label } })
+    return {
+      ...trackerCredential(b),
+      credential: str(b.credential, 'credential'),
+      announceUrl: str(b.announce_url, 'announce_url'),
+      scrapeUrl: str(b.scrape_url, 'scrape_url'),
+      testMode: testMode(b),
+    }
+  }
+
+  /** `GET /tracker-credentials` (NIP-98): the caller's active credentials, without secrets. */
+  async trackerCredentials(): Promise<TrackerCredential[]> {
+    const b = await this.call('GET', '/tracker-credentials', { auth: true })
+    return arr(b.credentials, 'credentials').map((c) => trackerCredential(obj(c, 'credential')))
+  }
+
+  /** `DELETE /tracker-credentials/<id>` (NIP-98): its announces are refused from now on. */
+  async revokeTrackerCredential(id: string): Promise<void> {
+    await this.call('DELETE', `/tracker-credentials/${encodeURIComponent(id)}`, { auth: true })
+  }
+
   private async call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     /** Query parameters and body fields that are undefined are left out. */
     opts: {
@@ -595,6 +636,15 @@ function deposit(b: Record<string, unknown>): Deposit {
     creditedAt: nullable(b.credited_at, 'credited_at', num),
     swap: swapInfo,
     testMode: testMode(b),
+  }
+}
+
+function trackerCredential(b: Record<string, unknown>): TrackerCredential {
+  return {
+    id: str(b.id, 'id'),
+    label: str(b.label, 'label'),
+    createdAt: num(b.created_at, 'created_at'),
+    lastUsedAt: nullable(b.last_used_at, 'last_used_at', num),
   }
 }
 

@@ -4,6 +4,7 @@ import {
   decodeQueryBytes,
   isAnnounceUrl,
   MAX_ANNOUNCE_URL_LENGTH,
+  parseAnnounceParams,
   parseAnnounceQuery,
   parseHttpAnnounce,
 } from './bep3-http-announce'
@@ -358,6 +359,19 @@ describe('parseHttpAnnounce', () => {
 describe('parseAnnounceQuery', () => {
   it('reads an origin-form request target query', () => {
     expect(parseAnnounceQuery(query()).infoHash).toBe(bytesToHex(HASH))
+  })
+})
+
+describe('parseAnnounceParams', () => {
+  it('reads params a tracker decoded once, leaving its own params to it', () => {
+    const params = decodeQueryBytes(`${query()}&auth=abc&compact=1`)
+    expect(parseAnnounceParams(params)).toEqual(parseAnnounceQuery(query()))
+    expect(params.get('auth')).toEqual([new TextEncoder().encode('abc')])
+  })
+
+  it('refuses a repeated counter in decoded params too', () => {
+    const params = decodeQueryBytes(`${query()}&left=5`)
+    expect(() => parseAnnounceParams(params)).toThrow(/^duplicate left parameter$/)
   })
 })
 

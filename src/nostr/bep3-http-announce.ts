@@ -121,7 +121,19 @@ export function parseHttpAnnounce(url: string): TrackerAnnounce {
  * @throws AnnounceParseError as {@link parseHttpAnnounce}.
  */
 export function parseAnnounceQuery(rawQuery: string): TrackerAnnounce {
-  const params = decodeQueryBytes(rawQuery)
+  return parseAnnounceParams(decodeQueryBytes(rawQuery))
+}
+
+/**
+ * Reads an announce from parameters already decoded by
+ * {@link decodeQueryBytes}, for a tracker that also reads its own params
+ * (a credential, `compact`) from the same query: it is decoded once.
+ *
+ * @throws AnnounceParseError as {@link parseHttpAnnounce}.
+ */
+export function parseAnnounceParams(
+  params: ReadonlyMap<string, readonly Uint8Array[]>,
+): TrackerAnnounce {
   for (const name of SINGLE_VALUED) {
     const values = params.get(name)
     // A multi-hash announce does not exist (only scrape repeats info_hash),

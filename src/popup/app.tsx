@@ -7,6 +7,7 @@ import { AnnouncesSection } from './components/announces'
 import { BalanceCard } from './components/balance'
 import { CashOutScreen } from './components/cash-out'
 import { ConsentPrompt } from './components/consent-prompt'
+import { DesktopClientPanel } from './components/desktop-client'
 import { IdentitySection } from './components/identity'
 import { ActivitySection, ErrorBanner, HostPermissionNotice, Welcome } from './components/notices'
 import { RelayLimitsSection } from './components/relay-limits'
@@ -298,6 +299,7 @@ export function App(p: AppProps) {
                     onDefaults={actions.setSpending}
                   />
                   <RelayLimitsSection limits={state.relayLimits} onSave={actions.setRelayLimits} />
+                  <DesktopClientPanel send={p.send} relays={tseedRelays} now={now} />
                 </>
               )}
             </>

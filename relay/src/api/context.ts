@@ -4,6 +4,7 @@
  * router stays a table.
  */
 import type { Ledger } from '../ledger/ledger'
+import type { TrackerCredentials } from '../tracker/credentials'
 import type { Deposits } from './deposits'
 import type { JsonObject } from './json'
 import type { Withdrawals } from './withdrawals'
@@ -19,6 +20,10 @@ export interface ApiServices {
   testMode: boolean
   /** The Lightning backend's name, e.g. `dev` or `nwc`. */
   lightning: string
+  /** Personal tracker URLs for desktop clients. */
+  trackerCredentials: TrackerCredentials
+  /** The operator's `--public-url`; when absent, URLs are built on the request's own origin. */
+  publicUrl?: string
 }
 
 /** One request, after routing and (where required) NIP-98 authentication. */
@@ -32,6 +37,8 @@ export interface ApiRequest {
   authId: string
   /** The parsed body of a POST. */
   body: JsonObject
+  /** `scheme://host[:port]` the client reached the relay at (as NIP-98 checks it). */
+  origin: string
 }
 
 /** A handler's answer; the router adds `test_mode`. */

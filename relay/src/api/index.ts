@@ -7,6 +7,7 @@ import type { Bolt11Network } from '../../../src/balance/bolt11'
 import type { Ledger } from '../ledger/ledger'
 import type { LightningBackend } from '../lightning/backend'
 import type { SqliteDatabase } from '../store/database'
+import { TrackerCredentials } from '../tracker/credentials'
 import type { HttpRoute } from '../transport/http-handler'
 import type { ApiServices } from './context'
 import { DEFAULT_DEPOSIT_OPTIONS, Deposits, type DepositOptions } from './deposits'
@@ -38,6 +39,10 @@ export interface ApiOptions {
   /** Milliseconds, for rate limiting. */
   clockMs?: () => number
   logger: ApiLogger
+  /** The store behind `/tracker-credentials`; one over `db` by default. */
+  trackerCredentials?: TrackerCredentials
+  /** The operator's public base URL, for the tracker URLs the API hands out. */
+  publicUrl?: string
 }
 
 /** The assembled API: its route and the services behind it. */
@@ -79,6 +84,8 @@ export function createApi(options: ApiOptions): Api {
     now: options.now,
     testMode: options.lightning.testMode,
     lightning: options.lightning.name,
+    trackerCredentials: options.trackerCredentials ?? new TrackerCredentials(options.db),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
   }
   const route = createApiRoute(services, {
     trustProxy: options.trustProxy,

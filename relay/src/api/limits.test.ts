@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { Ledger } from '../ledger/ledger'
+import { TrackerCredentials } from '../tracker/credentials'
 import { DevLightningBackend } from '../lightning/dev-backend'
 import type { ApiRequest, ApiServices } from './context'
 import { DEFAULT_DEPOSIT_OPTIONS, Deposits } from './deposits'
@@ -31,7 +32,15 @@ function services(): { s: ApiServices; ledger: Ledger } {
     quiet,
   )
   return {
-    s: { ledger, deposits, withdrawals, now, testMode: true, lightning: 'dev' },
+    s: {
+      ledger,
+      deposits,
+      withdrawals,
+      now,
+      testMode: true,
+      lightning: 'dev',
+      trackerCredentials: new TrackerCredentials(db),
+    },
     ledger,
   }
 }
@@ -43,6 +52,7 @@ function request(body: JsonObject = {}): ApiRequest {
     pubkey: PK,
     authId: 'f'.repeat(64),
     body,
+    origin: 'http://relay.example',
   }
 }
 

@@ -12,18 +12,23 @@ import { getBalance, getHistory, postSwap } from './account'
 import { Authenticator } from './auth'
 import type { ApiHandler, ApiServices } from './context'
 import { ApiError, toApiError } from './errors'
-import { DEFAULT_MAX_BODY_BYTES, readBody, requestIp, sendJson } from './http'
+import { DEFAULT_MAX_BODY_BYTES, publicUrl, readBody, requestIp, sendJson } from './http'
 import { parseJsonObject, type JsonObject } from './json'
 import { getLimits, postLimits } from './limits'
 import { getPool, getPrice, getQuote } from './market'
 import { getDeposit, getWithdraw, postDeposit, postWithdraw } from './payments'
+import {
+  deleteTrackerCredential,
+  getTrackerCredentials,
+  postTrackerCredential,
+} from './tracker-credentials'
 import type { ApiLogger } from './types'
 
 /** Every endpoint lives under this path. */
 export const API_PREFIX = '/api/v1'
 
 interface Endpoint {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   /** Matched against the path after {@link API_PREFIX}. */
   path: RegExp
   /** Shown in NIP-11 and in 405 answers. */
@@ -65,6 +70,27 @@ export const ENDPOINTS: readonly Endpoint[] = [
     pattern: '/withdraw/{payment_hash}',
     auth: true,
     handle: getWithdraw,
+  },
+  {
+    method: 'GET',
+    path: /^\/tracker-credentials$/,
+    pattern: '/tracker-credentials',
+    auth: true,
+    handle: getTrackerCredentials,
+  },
+  {
+    method: 'POST',
+    path: /^\/tracker-credentials$/,
+    pattern: '/tracker-credentials',
+    auth: true,
+    handle: postTrackerCredential,
+  },
+  {
+    method: 'DELETE',
+    path: /^\/tracker-credentials\/([0-9a-f]{16})$/,
+    pattern: '/tracker-credentials/{id}',
+    auth: true,
+    handle: deleteTrackerCredential,
   },
 ]
 
@@ -139,7 +165,8 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
       }
       const body: JsonObject = endpoint.method === 'POST' ? parseJsonObject(raw) : {}
       const params = endpoint.path.exec(rest)?.slice(1) ?? []
-      const reply = await endpoint.handle(services, { url, params, pubkey, authId, body })
+      const origin = new URL(publicUrl(req, options.trustProxy)).origin
+      const reply = await endpoint.handle(services, { url, params, pubkey, authId, body, origin })
       answer(res, reply.status ?? 200, reply.body)
     } catch (err) {
       const apiError = toApiError(err)
@@ -159,7 +186,7 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
 }
 
 /** A token bucket per client address, forgetting addresses that went quiet. */
-class AddressLimiter {
+export class AddressLimiter {
   private readonly buckets = new Map<string, TokenBucket>()
 
   constructor(

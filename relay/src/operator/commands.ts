@@ -12,6 +12,7 @@ import { exportCommand } from './export'
 import { importCommand } from './import'
 import { COMMAND, OperatorError, type Command, type CommandIo } from './io'
 import { settleCommand } from './settle'
+import { makeTorrentCommand } from './make-torrent'
 import { startCommand } from './start'
 
 const COMMANDS: readonly Command[] = [
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   importCommand,
   auditCommand,
   settleCommand,
+  makeTorrentCommand,
 ]
 
 /** The top-level help: the commands, then `start`'s flags. */

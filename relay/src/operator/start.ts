@@ -17,6 +17,12 @@ import {
   type LightningCliOptions,
 } from '../lightning/config'
 import {
+  TRACKER_CLI_DEFAULTS,
+  TRACKER_FLAGS,
+  trackerOptions,
+  type TrackerCliOptions,
+} from '../tracker/cli-flags'
+import {
   describeLightningState,
   describePoolState,
   startTseedRelay,
@@ -25,18 +31,23 @@ import {
 import { defineCommand } from './io'
 
 /** Everything `start` takes. */
-export type StartOptions = RelayCliOptions & LightningCliOptions & TseedCliOptions
+export type StartOptions = RelayCliOptions &
+  LightningCliOptions &
+  TseedCliOptions &
+  TrackerCliOptions
 
 export const START_DEFAULTS: Readonly<StartOptions> = Object.freeze({
   ...RELAY_CLI_DEFAULTS,
   ...LIGHTNING_CLI_DEFAULTS,
   ...TSEED_CLI_DEFAULTS,
+  ...TRACKER_CLI_DEFAULTS,
 })
 
 const START_FLAGS: readonly CliFlag<StartOptions>[] = [
   ...RELAY_FLAGS,
   ...LIGHTNING_FLAGS,
   ...TSEED_FLAGS,
+  ...TRACKER_FLAGS,
 ]
 
 /**
@@ -68,6 +79,7 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     settleIntervalMs: o.settleIntervalSeconds * 1000,
     trustProxy: o.trustProxy,
     torrentIndex: o.torrentIndex,
+    tracker: trackerOptions(o),
     ...(o.bootstrapPool !== undefined ? { bootstrapPool: o.bootstrapPool } : {}),
     ...(o.network !== undefined ? { network: o.network } : {}),
     ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
@@ -78,7 +90,8 @@ export const startCommand = defineCommand<StartOptions>({
   name: 'start',
   summary: 'run the relay (default)',
   description:
-    'Runs the TSEED relay: NIP-01 over WebSocket, NIP-11 and the /api/v1 HTTP API on the same port.\n' +
+    'Runs the TSEED relay: NIP-01 over WebSocket, NIP-11, the /api/v1 HTTP API and the HTTP\n' +
+    'BitTorrent tracker (/t/<credential>/announce) on the same port.\n' +
     'This is the default command.',
   flags: START_FLAGS,
   defaults: START_DEFAULTS,
