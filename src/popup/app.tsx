@@ -18,6 +18,8 @@ import type { HostPermission } from './host-permission'
 import { useTypedQuote } from './use-typed-quote'
 import { canSign } from '../background/signer/identity-state'
 import { ViewTabs, type View } from './components/view-tabs'
+import { TrackerAnswersSection } from './components/tracker-answers'
+import type { TrackerAnswerEntry } from '../background/tracker-answers'
 import type { Nip07Presence } from '../background/signer/nip07-signer'
 
 export const POLL_MS = 1_000
@@ -53,6 +55,7 @@ export function App(p: AppProps) {
   const [screen, setScreen] = useState<'main' | 'top-up' | 'cash-out'>('main')
   const [view, setView] = useState<View>('wallet')
   const [nip07Presence, setNip07Presence] = useState<Nip07Presence | null>(null)
+  const [trackerAnswers, setTrackerAnswers] = useState<TrackerAnswerEntry[]>([])
   const [cashTseed, setCashTseed] = useState('')
   const [destination, setDestination] = useState('')
   const [cashResult, setCashResult] = useState<CashOutView | null>(null)
@@ -141,6 +144,19 @@ export function App(p: AppProps) {
     setScreen('main')
     void actions.dismissTopUp()
   }
+
+  // The trackers' answers are read only while the Activity view is open.
+  useEffect(() => {
+    if (view !== 'activity') return
+    const read = (): void => {
+      p.send('getTrackerAnswers').then(setTrackerAnswers, () => undefined)
+    }
+    read()
+    const timer = setInterval(read, POLL_MS)
+    return () => {
+      clearInterval(timer)
+    }
+  }, [p.send, view])
 
   // Onboarding suggests the user's signer extension only where it can see one.
   const keyless = state?.keyState === 'none'
@@ -281,6 +297,7 @@ export function App(p: AppProps) {
                     now={now}
                     onRetry={() => void actions.retryNow()}
                   />
+                  <TrackerAnswersSection answers={trackerAnswers} now={now} />
                   <ActivitySection entries={state.activity} now={now} />
                 </>
               ) : (

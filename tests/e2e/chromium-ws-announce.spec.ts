@@ -156,6 +156,10 @@ test('a real WebTorrent page: its WebSocket announces reach the relay signed, an
   await expect(row.locator(`[data-testid="relay-result"][data-relay="${relay.url}"]`)).toHaveText(
     /^OK/,
   )
+  // The tracker's own count of the seeded swarm, as the page's socket received it.
+  await expect(
+    popup.locator(`[data-testid="tracker-answer"][data-info-hash="${seeded}"]`),
+  ).toContainText('seeding')
   mkdirSync('test-results', { recursive: true })
   await popup.screenshot({ path: 'test-results/popup-ws-announce-chromium.png', fullPage: true })
   await page.close()
