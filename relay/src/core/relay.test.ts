@@ -367,12 +367,10 @@ describe('Relay: event checks', () => {
   })
 
   it('answers error: when the store fails, and keeps serving', async () => {
-    class FailingStore extends MemoryAnnounceStore {
-      override put(): Promise<never> {
-        return Promise.reject(new Error('disk full'))
-      }
+    store = new MemoryAnnounceStore()
+    store.writes.put = () => {
+      throw new Error('disk full')
     }
-    store = new FailingStore()
     const relay = makeRelay()
     const c = new RecordingClient()
     expect(await publish(relay, c, signAnnounce(newKey().sk, T0))).toEqual({
@@ -533,9 +531,9 @@ describe('Relay: subscriptions', () => {
     const c = new RecordingClient()
     await req(relay, c, 'a', swarm())
     await req(relay, c, 'b', { kinds: [24133] })
-    expect(relay.stats).toEqual({ clients: 1, subscriptions: 2 })
+    expect(relay.stats).toMatchObject({ clients: 1, subscriptions: 2 })
     relay.disconnect(c)
-    expect(relay.stats).toEqual({ clients: 0, subscriptions: 0 })
+    expect(relay.stats).toMatchObject({ clients: 0, subscriptions: 0 })
     await publish(relay, new RecordingClient(), signAnnounce(newKey().sk, T0))
     expect(c.events('a')).toEqual([])
   })

@@ -79,8 +79,9 @@ export class Relay {
   private readonly subs: SubscriptionRegistry
   private readonly seen: SeenIds
   private readonly announceLock = new KeyedLock()
-  /** Present when the store can join a synchronous transaction (SQLite). */
-  private readonly grouped: Grouped | undefined
+  /** The store's synchronous side, and the group commit every announce is admitted through. */
+  private readonly writes: AnnounceWrites
+  private readonly commit: GroupCommit
 
   constructor(opts: RelayOptions) {
     this.limits = resolveLimits(opts.limits)
@@ -97,9 +98,8 @@ export class Relay {
     this.clock = opts.clock ?? Date.now
     this.logger = opts.logger ?? console
     this.subs = new SubscriptionRegistry(this.limits.maxSubscriptions)
-    const writes = opts.store.writes
-    this.grouped =
-      writes === undefined ? undefined : { writes, commit: new GroupCommit(writes, this.logger) }
+    this.writes = opts.store.writes
+    this.commit = new GroupCommit(this.writes, this.logger)
     // An ephemeral event stays acceptable until it is ephemeralMaxAge old, and
     // it may arrive up to maxFuture early: its id must be remembered that long.
     const retentionMs = (this.limits.ephemeralMaxAgeSeconds + this.limits.maxFutureSeconds) * 1000
@@ -137,12 +137,12 @@ export class Relay {
   get stats(): {
     clients: number
     subscriptions: number
-    groupCommits: { groups: number; units: number } | undefined
+    groupCommits: { groups: number; units: number }
   } {
     return {
       clients: this.clients.size,
       subscriptions: this.subs.size,
-      groupCommits: this.grouped?.commit.stats,
+      groupCommits: this.commit.stats,
     }
   }
 
@@ -316,16 +316,13 @@ export class Relay {
     }
     const key: AnnounceKey = { pubkey: ev.pubkey, infoHash: entry.infoHash, session: entry.session }
     // Cheap checks first, so replays cost no signature verification.
-    const early = await this.knownAnnounce(ev, key, now)
+    const early = this.knownAnnounce(ev, key, now)
     if (early !== undefined) return this.duplicate(ev, early)
     const signature = await this.checkSignature(ev)
     if (signature !== undefined) return signature
 
-    const grouped = this.grouped
     return this.announceLock.run(announceKeyString(key), () =>
-      grouped === undefined
-        ? this.admitAnnounce(client, ev, announce, entry, key)
-        : this.admitAnnounceGrouped(grouped, client, ev, announce, entry, key),
+      this.admitAnnounce(client, ev, announce, entry, key),
     )
   }
 
@@ -360,7 +357,11 @@ export class Relay {
     return accept(message)
   }
 
-  /** Policy, store and broadcast for a store without group commit (one write each). */
+  /**
+   * Policy and store write inside this turn's group transaction; the verdict
+   * (and the broadcast) come only after the group committed. Runs under the
+   * announce's key lock, so one session never has two announces in a group.
+   */
   private async admitAnnounce(
     client: RelayClient,
     ev: NostrEvent,
@@ -368,48 +369,10 @@ export class Relay {
     entry: StoredAnnounce,
     key: AnnounceKey,
   ): Promise<Verdict> {
-    const t = this.nowSeconds()
-    const known = await this.knownAnnounce(ev, key, t)
-    if (known !== undefined) return accept(known)
-    let decision: PolicyDecision
-    try {
-      decision = await this.policy(ev, announce, client)
-    } catch (err) {
-      this.logger.error('relay: announce policy failed', err)
-      return refuse(POLICY_ERROR)
-    }
-    if (!decision.accept) return refuse(decision.message)
-    let result: PutResult
-    try {
-      result = await this.store.put(entry, t)
-    } catch (err) {
-      this.logger.error('relay: storing an announce failed', err)
-      return refuse(STORE_ERROR)
-    }
-    if (result === 'stale') return accept(NEWER_STORED)
-    // Inside the lock, so subscribers see one session's announces in order.
-    this.broadcast(ev)
-    return accept()
-  }
-
-  /**
-   * Policy and store write inside this turn's group transaction; the verdict
-   * (and the broadcast) come only after the group committed. Runs under the
-   * announce's key lock, so one session never has two announces in a group.
-   */
-  private async admitAnnounceGrouped(
-    { commit, writes }: Grouped,
-    client: RelayClient,
-    ev: NostrEvent,
-    announce: Kind21000Announce,
-    entry: StoredAnnounce,
-    key: AnnounceKey,
-  ): Promise<Verdict> {
+    const commit = this.commit
     let admitted: Admitted
     try {
-      const step = await commit.submit(() =>
-        this.decideAndStore(writes, client, ev, announce, entry, key),
-      )
+      const step = await commit.submit(() => this.decideAndStore(client, ev, announce, entry, key))
       if ('pending' in step) {
         // An asynchronous policy: its decision arrives after the group that
         // ran it, and the announce goes into a later group.
@@ -421,7 +384,7 @@ export class Relay {
           return refuse(POLICY_ERROR)
         }
         if (!decision.accept) return refuse(decision.message)
-        admitted = await commit.submit(() => this.storeAnnounce(writes, entry, this.nowSeconds()))
+        admitted = await commit.submit(() => this.storeAnnounce(entry, this.nowSeconds()))
       } else {
         admitted = step
       }
@@ -438,7 +401,6 @@ export class Relay {
 
   /** One announce's unit of group work: recheck, policy, store. Synchronous. */
   private decideAndStore(
-    writes: AnnounceWrites,
     client: RelayClient,
     ev: NostrEvent,
     announce: Kind21000Announce,
@@ -446,9 +408,8 @@ export class Relay {
     key: AnnounceKey,
   ): GroupWork<Admitted | { pending: Promise<PolicyDecision> }> {
     const t = this.nowSeconds()
-    if (writes.hasId(ev.id, t)) return done(accept(DUPLICATE))
-    const current = writes.current(key, t)
-    if (current !== undefined && !isNewer(ev, current.event)) return done(accept(NEWER_STORED))
+    const known = this.knownAnnounce(ev, key, t)
+    if (known !== undefined) return done(accept(known))
     let decision: PolicyDecision | Promise<PolicyDecision>
     try {
       decision = this.policy(ev, announce, client)
@@ -461,17 +422,13 @@ export class Relay {
     if (isPromiseLike(decision)) return { value: { pending: Promise.resolve(decision) } }
     // A refusal must leave no trace, whatever a policy wrote before refusing.
     if (!decision.accept) return done(refuse(decision.message), true)
-    return this.storeAnnounce(writes, entry, t)
+    return this.storeAnnounce(entry, t)
   }
 
-  private storeAnnounce(
-    writes: AnnounceWrites,
-    entry: StoredAnnounce,
-    now: number,
-  ): GroupWork<Admitted> {
+  private storeAnnounce(entry: StoredAnnounce, now: number): GroupWork<Admitted> {
     let result: PutResult
     try {
-      result = writes.put(entry, now)
+      result = this.writes.put(entry, now)
     } catch (err) {
       this.logger.error('relay: storing an announce failed', err)
       return done(refuse(STORE_ERROR), true)
@@ -483,13 +440,9 @@ export class Relay {
   }
 
   /** The duplicate: reason when this announce, or a newer one of its session, is stored. */
-  private async knownAnnounce(
-    ev: NostrEvent,
-    key: AnnounceKey,
-    now: number,
-  ): Promise<string | undefined> {
-    if (await this.store.hasId(ev.id, now)) return DUPLICATE
-    const current = await this.store.current(key, now)
+  private knownAnnounce(ev: NostrEvent, key: AnnounceKey, now: number): string | undefined {
+    if (this.writes.hasId(ev.id, now)) return DUPLICATE
+    const current = this.writes.current(key, now)
     if (current !== undefined && !isNewer(ev, current.event)) return NEWER_STORED
     return undefined
   }
@@ -586,12 +539,6 @@ interface Verdict {
 
 const accept = (message = ''): Verdict => ({ accepted: true, message })
 const refuse = (message: string): Verdict => ({ accepted: false, message })
-
-/** The store's synchronous side and the group commit over it. */
-interface Grouped {
-  writes: AnnounceWrites
-  commit: GroupCommit
-}
 
 /** Where an announce's group work ended; `stored` announces are broadcast after the commit. */
 interface Admitted {

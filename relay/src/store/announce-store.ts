@@ -42,17 +42,17 @@ export interface AnnounceStore {
   pruneExpired(now: number): Promise<number>
   close(): Promise<void>
   /**
-   * Synchronous access for group commit, offered by stores on a transactional
-   * database. With it the relay writes the announces of one event-loop turn,
-   * together with whatever a synchronous policy (the ledger) writes on the
-   * same database handle, in one transaction.
+   * Synchronous access for group commit. The relay admits every announce
+   * through it: the announces of one event-loop turn are written, together
+   * with whatever the synchronous policy (the ledger) writes on the same
+   * database handle, in one transaction, one savepoint each.
    */
-  readonly writes?: AnnounceWrites
+  readonly writes: AnnounceWrites
 }
 
 /**
- * The synchronous side of a store on a transactional database. Reads see the
- * writes of the open transaction; `transaction` nests as savepoints.
+ * The synchronous side of a store. Reads see the writes of the open
+ * transaction; `transaction` nests as savepoints.
  */
 export interface AnnounceWrites extends TransactionRunner {
   hasId(id: string, now: number): boolean
