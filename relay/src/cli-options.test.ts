@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   CliUsageError,
+  databaseUrlEnvError,
   parseCli,
   parseCliWithArgs,
   RELAY_CLI_DEFAULTS,
@@ -93,6 +94,25 @@ describe('parseCli', () => {
     })
     expect(r).toMatchObject({ help: false, options: { ledger: 'dev', port: 1 } })
     expect(usage('relay', flags)).toMatch(/--ledger <mode> +ledger mode/)
+  })
+})
+
+describe('--db and TSEED_DATABASE_URL', () => {
+  it('refuses a database URL instead of creating a folder named after its scheme', () => {
+    for (const url of ['postgres://u:p@db:5432/tseed', 'postgresql://localhost/x', 'mysql://h/d']) {
+      expect(() => parse(['--db', url])).toThrow(CliUsageError)
+      expect(() => parse(['--db', url])).toThrow(/takes a SQLite file path.*database URL/)
+    }
+    expect(parse(['--db', 'data/postgres.sqlite']).help).toBe(false)
+    expect(parse(['--db', 'C:/relay.sqlite']).help).toBe(false)
+  })
+
+  it('names the variable when the environment asks for a database URL', () => {
+    expect(databaseUrlEnvError({})).toBeUndefined()
+    expect(databaseUrlEnvError({ TSEED_DATABASE_URL: '' })).toBeUndefined()
+    expect(databaseUrlEnvError({ TSEED_DATABASE_URL: 'postgres://db/tseed' })).toMatch(
+      /^TSEED_DATABASE_URL is set, but this relay stores its data in SQLite only/,
+    )
   })
 })
 

@@ -73,8 +73,7 @@ export const RELAY_FLAGS: readonly CliFlag<RelayCliOptions>[] = [
     valueName: '<file>',
     description: `SQLite file, created with its folder; :memory: keeps nothing (default ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
-      if (v === '') throw new CliUsageError('--db needs a file path')
-      o.db = v
+      o.db = sqliteFileFlag(v)
     },
   },
   choiceFlag(
@@ -336,6 +335,36 @@ export function onOffFlag<T>(
       set(o, v === 'on')
     },
   }
+}
+
+/**
+ * The value of `--db`: a SQLite file path. A database URL is refused rather
+ * than taken for a file name, which would create a folder named `postgres:`
+ * and keep the operator's data somewhere they did not ask for.
+ */
+export function sqliteFileFlag(v: string): string {
+  if (v === '') throw new CliUsageError('--db needs a file path')
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]
+  if (scheme !== undefined) {
+    throw new CliUsageError(
+      `--db takes a SQLite file path; this relay cannot use a ${scheme}:// database URL ` +
+        '(PostgreSQL is not supported yet)',
+    )
+  }
+  return v
+}
+
+/** The environment variable a database URL would come from; refused while only SQLite exists. */
+export const DATABASE_URL_ENV = 'TSEED_DATABASE_URL'
+
+/** A one-line error when the environment asks for a database this relay cannot use. */
+export function databaseUrlEnvError(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env[DATABASE_URL_ENV]
+  if (url === undefined || url === '') return undefined
+  return (
+    `${DATABASE_URL_ENV} is set, but this relay stores its data in SQLite only ` +
+    '(PostgreSQL is not supported yet): unset it and choose the file with --db'
+  )
 }
 
 export function integerFlag(name: string, v: string, min: number, max: number): number {

@@ -2,6 +2,7 @@
  * `npm run relay -- [command] [options]`: the TSEED relay and its operator
  * commands (relay/src/operator/). See docs/relay.md.
  */
+import { databaseUrlEnvError } from './cli-options'
 import { runCli } from './operator/commands'
 import type { CommandIo } from './operator/io'
 
@@ -22,6 +23,12 @@ const io: CommandIo = {
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
     }),
+}
+
+const envError = databaseUrlEnvError(process.env)
+if (envError !== undefined) {
+  process.stderr.write(`relay: ${envError}\n`)
+  process.exit(1)
 }
 
 runCli(process.argv.slice(2), io).then(

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import {
-  CliUsageError,
+  sqliteFileFlag,
   parseCliWithArgs,
   RELAY_CLI_DEFAULTS,
   usage,
@@ -112,8 +112,7 @@ export function dbFlag<T extends { db: string }>(): CliFlag<T> {
     valueName: '<file>',
     description: `the relay's SQLite file (default ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
-      if (v === '') throw new CliUsageError('--db needs a file path')
-      o.db = v
+      o.db = sqliteFileFlag(v)
     },
   }
 }
