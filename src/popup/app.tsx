@@ -67,13 +67,19 @@ export function App(p: AppProps) {
     [p.send, refresh],
   )
 
+  // One poll for everything the popup shows; the trackers' answers are read
+  // only while the Activity view is open.
   useEffect(() => {
-    void refresh()
-    const timer = setInterval(() => void refresh(), POLL_MS)
+    const tick = (): void => {
+      void refresh()
+      if (view === 'activity') p.send('getTrackerAnswers').then(setTrackerAnswers, () => undefined)
+    }
+    tick()
+    const timer = setInterval(tick, POLL_MS)
     return () => {
       clearInterval(timer)
     }
-  }, [refresh])
+  }, [refresh, p.send, view])
 
   // The balance is read when the popup opens; the background refreshes it after announces too.
   useEffect(() => {
@@ -144,19 +150,6 @@ export function App(p: AppProps) {
     setScreen('main')
     void actions.dismissTopUp()
   }
-
-  // The trackers' answers are read only while the Activity view is open.
-  useEffect(() => {
-    if (view !== 'activity') return
-    const read = (): void => {
-      p.send('getTrackerAnswers').then(setTrackerAnswers, () => undefined)
-    }
-    read()
-    const timer = setInterval(read, POLL_MS)
-    return () => {
-      clearInterval(timer)
-    }
-  }, [p.send, view])
 
   // Onboarding suggests the user's signer extension only where it can see one.
   const keyless = state?.keyState === 'none'
