@@ -1,4 +1,6 @@
 import 'fake-indexeddb/auto'
+import { createDnrReplacer } from './replace/dnr-rules'
+import { createFakeDnr } from './testing/fake-dnr'
 import { AbstractRelay } from 'nostr-tools/abstract-relay'
 import { verifyEvent } from 'nostr-tools/pure'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -44,6 +46,7 @@ async function setup(
   dbName = `background-test-${++n}`,
 ) {
   const warnings: string[] = []
+  const dnr = createFakeDnr()
   const notifications: { title: string; message: string }[] = []
   const badges: number[] = []
   const bg = createBackground({
@@ -77,6 +80,7 @@ async function setup(
     // No relay here serves NIP-11: prices fall back to the default, and say so.
     fetch: () => Promise.reject(new Error('no http here')),
     tabUrl: () => Promise.resolve(undefined),
+    replacePlatform: (d) => createDnrReplacer({ ...d, dnr }),
     notify: (n) => notifications.push(n),
     setBadge: (b) => badges.push(b.held),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,

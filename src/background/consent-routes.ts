@@ -9,6 +9,8 @@ export interface ConsentRouteDeps {
   ready: Promise<unknown>
   consent: Pick<Consent, 'decisions' | 'spending' | 'spendLog' | 'held'>
   now: () => number
+  /** Called after a change that can turn a site's replace mode on or off. */
+  onReplaceChanged?: () => void
 }
 
 /** Every decided site with its budget and what it spent in the last 24 hours. */
@@ -25,6 +27,7 @@ export async function siteViews(d: ConsentRouteDeps): Promise<SiteView[]> {
     dailyBudget: (rule.dailyBudget ?? defaults.dailyBudget).toString(),
     customBudget: rule.dailyBudget !== undefined,
     spentToday: (spent.get(origin) ?? 0n).toString(),
+    replace: rule.replace === true,
   }))
 }
 
@@ -60,6 +63,7 @@ export function createConsentRoutes(d: ConsentRouteDeps) {
       else if (decision === 'allow' || decision === 'block') {
         await d.consent.decisions.decide(origin, decision, d.now())
       } else throw new RouteParamsError('decision must be allow, block or ask')
+      d.onReplaceChanged?.()
       return d.consent.held.reconsider(origin)
     },
 
@@ -73,6 +77,17 @@ export function createConsentRoutes(d: ConsentRouteDeps) {
         text === '' ? null : parseTokens(text, 'The budget'),
       )
       return d.consent.held.reconsider(origin)
+    },
+
+    /** Replace mode for an allowed site: its tracker announces get peers from the TSEED relays. */
+    async setSiteReplace(params: { origin: string; replace: boolean }) {
+      await d.ready
+      const origin = canonicalOrigin(stringParam(params, 'origin'))
+      const on = objectParam(params).replace
+      if (typeof on !== 'boolean') throw new RouteParamsError('replace must be true or false')
+      await d.consent.decisions.setReplace(origin, on)
+      d.onReplaceChanged?.()
+      return { origin, replace: on }
     },
 
     /** The defaults every site gets. */

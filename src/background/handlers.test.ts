@@ -268,6 +268,7 @@ describe('consent routes', () => {
         dailyBudget: '100',
         customBudget: false,
         spentToday: '5',
+        replace: false,
       },
     ])
   })
