@@ -73,8 +73,12 @@ async function setup() {
   // No relay answers HTTP here: limits come back as per-relay errors.
   const noHttp = (): Promise<Response> => Promise.reject(new Error('no http here'))
   let limitDefaults = 0
+  let replaceChanges = 0
   const handlers = createHandlers({
     ready: Promise.resolve(),
+    onReplaceChanged: () => {
+      replaceChanges++
+    },
     identity,
     settings,
     outbox,
@@ -131,7 +135,16 @@ async function setup() {
     trackerAnswers: createTrackerAnswers(),
     now: () => 0,
   })
-  return { handlers, outbox, drains, connects, session, local, limitDefaults: () => limitDefaults }
+  return {
+    handlers,
+    outbox,
+    drains,
+    connects,
+    session,
+    local,
+    limitDefaults: () => limitDefaults,
+    replaceChanges: () => replaceChanges,
+  }
 }
 
 describe('createHandlers', () => {
@@ -327,6 +340,27 @@ describe('consent routes', () => {
       lineMbps: 100,
     })
     expect((await handlers.getState()).spending.dailyBudget).toBe('50')
+  })
+
+  it('replace mode is set per allowed site, shown in the site list, and goes with a block', async () => {
+    const { handlers, replaceChanges } = await setup()
+    await expect(
+      handlers.setSiteReplace({ origin: 'https://a.test', replace: true }),
+    ).rejects.toThrow('https://a.test is not an allowed site; allow it first')
+    await handlers.setSiteDecision({ origin: 'https://a.test', decision: 'allow' })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(false)
+    expect(await handlers.setSiteReplace({ origin: 'https://a.test/x', replace: true })).toEqual({
+      origin: 'https://a.test',
+      replace: true,
+    })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(true)
+    await expect(
+      handlers.setSiteReplace({ origin: 'https://a.test', replace: 'yes' as unknown as boolean }),
+    ).rejects.toThrow('replace must be true or false')
+    await handlers.setSiteDecision({ origin: 'https://a.test', decision: 'block' })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(false)
+    // Each change that can move a site in or out of replace mode is passed on.
+    expect(replaceChanges()).toBe(3)
   })
 
   it('a site budget can be set and restored to the default', async () => {
