@@ -31,7 +31,7 @@ function manifestFor(browser: Browser): ManifestV3Export {
 }
 
 /** Minified JavaScript allowed per browser, in KB of 1024 bytes. */
-const JS_CEILING_KB: Record<Browser, number> = { chrome: 380, firefox: 370 }
+const JS_CEILING_KB: Record<Browser, number> = { chrome: 366, firefox: 358 }
 
 export default defineConfig(({ mode }) => {
   const browser: Browser = mode === 'firefox' ? 'firefox' : 'chrome'
