@@ -126,6 +126,11 @@ describe('createBackground', () => {
     expect(state.activity[0]).toMatchObject({ kind: 'replace', host: '127.0.0.1:8080' })
     bg.onTabGone(5)
     await until('the rule is gone', () => dnr.rules.size === 0)
+    // Blocking the site, from anywhere, ends its replace mode and its rules.
+    bg.onRequest({ url: announceUrl('22', 3), ...SITE, tabId: 6 })
+    await until('a rule for the new tab', () => dnr.rules.size === 1)
+    await call('setSiteDecision', { origin: SITE.initiator, decision: 'block' })
+    await until('the rule is gone with the block', () => dnr.rules.size === 0)
   })
 
   it('queues announces without a key and publishes them, signed, once a key exists', async () => {

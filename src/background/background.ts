@@ -226,6 +226,8 @@ export function createBackground(deps: BackgroundDeps): Background {
     now: deps.now,
     onReleased: () => void scheduler.request(),
     onChanged: refreshBadge,
+    // Blocking a site anywhere (settings, the prompt, a badge) ends its replace mode at once.
+    onDecisionsChanged: () => void replaceMode.refresh(),
   })
   const intake = createAnnounceIntake({
     dedupe: createAnnounceDedupe({ now: deps.now }),
@@ -342,7 +344,6 @@ export function createBackground(deps: BackgroundDeps): Background {
     trackerAnswers,
     fetch,
     now: deps.now,
-    onReplaceChanged: () => void replaceMode.refresh(),
   })
   const onMessage = createRouter(handlers, {
     runtimeId: deps.runtimeId,

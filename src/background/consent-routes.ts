@@ -9,8 +9,6 @@ export interface ConsentRouteDeps {
   ready: Promise<unknown>
   consent: Pick<Consent, 'decisions' | 'spending' | 'spendLog' | 'held'>
   now: () => number
-  /** Called after a change that can turn a site's replace mode on or off. */
-  onReplaceChanged?: () => void
 }
 
 /** Every decided site with its budget and what it spent in the last 24 hours. */
@@ -63,7 +61,6 @@ export function createConsentRoutes(d: ConsentRouteDeps) {
       else if (decision === 'allow' || decision === 'block') {
         await d.consent.decisions.decide(origin, decision, d.now())
       } else throw new RouteParamsError('decision must be allow, block or ask')
-      d.onReplaceChanged?.()
       return d.consent.held.reconsider(origin)
     },
 
@@ -86,7 +83,6 @@ export function createConsentRoutes(d: ConsentRouteDeps) {
       const on = objectParam(params).replace
       if (typeof on !== 'boolean') throw new RouteParamsError('replace must be true or false')
       await d.consent.decisions.setReplace(origin, on)
-      d.onReplaceChanged?.()
       return { origin, replace: on }
     },
 

@@ -276,4 +276,18 @@ describe('replace mode per site', () => {
     expect(await d.get(C)).toEqual({ decision: 'allow', decidedAt: 3 })
     expect(await d.replaceSites()).toEqual([])
   })
+
+  it('tells its owner after every stored change', async () => {
+    let changes = 0
+    const d = createSiteDecisions(createMemoryStorageArea(), () => {
+      changes++
+    })
+    await d.decide(A, 'allow', 1)
+    await d.setReplace(A, true)
+    await d.setBudget(A, 3n)
+    await d.decide(A, 'block', 2)
+    await d.forget(A)
+    await d.setReplace(A, true).catch(() => undefined)
+    expect(changes).toBe(5)
+  })
 })

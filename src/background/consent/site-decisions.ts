@@ -63,8 +63,15 @@ type Stored = Record<
   { decision: SiteDecision; decidedAt: number; dailyBudget?: string; replace?: true }
 >
 
-/** The user's per-site decisions, kept in `storage.local`. */
-export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
+/**
+ * The user's per-site decisions, kept in `storage.local`. `onChange` runs
+ * after every stored change, whoever made it (settings, the consent prompt,
+ * a badge's "turn off"), so what depends on them, like replace mode, follows.
+ */
+export function createSiteDecisions(
+  area: StorageAreaLike,
+  onChange: () => void = () => undefined,
+): SiteDecisions {
   const item = createStorageItem<Stored>(area, 'siteDecisions', {
     defaultValue: {},
     parse: parseStored,
@@ -73,6 +80,7 @@ export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
   const change = (fn: (s: Stored) => Stored): Promise<void> =>
     serial(async () => {
       await item.set(fn(await item.get()))
+      onChange()
     })
   const toRule = (v: Stored[string]): SiteRule => {
     const rule: SiteRule = { decision: v.decision, decidedAt: v.decidedAt }
