@@ -119,6 +119,9 @@ test('Firefox replace mode: the tracker answer gains the relay-only peer, announ
     // The tracker's own keys stay: bittorrent-tracker's interval is 600 s.
     expect(answer.dict.interval).toBe(600)
 
+    // One more a second later: the relay keeps a session's later `created_at`, on a tie the lower id.
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect(readPageAnswer((await announce()).body).peers).toContain(RELAY_PEER)
     const sent = String(uploaded)
     await waitFor('the last replaced announce at the relay', () =>
       Promise.resolve(accepted.events.some((e) => tagValue(e, 'uploaded') === sent) || undefined),
