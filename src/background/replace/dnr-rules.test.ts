@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { readAnnounceAnswer } from '../../nostr/bep3-answer'
 import { createFakeDnr } from '../testing/fake-dnr'
-import { conditionFor, createDnrReplacer, REFRESH_MS, REPLACED_INTERVAL_SECONDS } from './dnr-rules'
+import {
+  conditionFor,
+  createDnrReplacer,
+  IDLE_MS,
+  REFRESH_MS,
+  REPLACED_INTERVAL_SECONDS,
+} from './dnr-rules'
 import type { ReplaceAnnounce } from './platform-types'
 import type { RelaySwarm } from './relay-swarm'
 
@@ -99,6 +105,22 @@ describe('DNR replace rules', () => {
     expect(answerOf(url())?.dict.complete).toBe(2)
     await advance(REFRESH_MS)
     expect(answerOf(url())?.dict.complete).toBe(3)
+  })
+
+  it('stops refreshing a rule nobody announces through, until its next announce', async () => {
+    let asked = 0
+    const { replacer, advance } = setup(() => {
+      asked++
+      return Promise.resolve({ complete: 0, incomplete: 0, peers: [] })
+    })
+    replacer.onAnnounce(seen())
+    await replacer.settled()
+    for (let t = 0; t < IDLE_MS * 3; t += REFRESH_MS) await advance(REFRESH_MS)
+    const idle = asked
+    expect(idle).toBe(Math.ceil(IDLE_MS / REFRESH_MS))
+    replacer.onAnnounce(seen())
+    await replacer.settled()
+    expect(asked).toBe(idle + 1)
   })
 
   it('asks again at once when the client becomes a seeder', async () => {

@@ -26,6 +26,11 @@ export interface DnrRule {
  */
 export const REPLACED_INTERVAL_SECONDS = 60
 export const REFRESH_MS = 30_000
+/**
+ * A rule whose announces stopped (the torrent was removed, the page went
+ * quiet) is no longer refreshed after this; its next announce refreshes it.
+ */
+export const IDLE_MS = 2 * REPLACED_INTERVAL_SECONDS * 1000
 /** Session rules are capped by the browser (5,000); replace mode keeps far fewer. */
 export const MAX_RULES = 500
 
@@ -48,7 +53,10 @@ interface Installed {
   infoHash: string
   left: bigint | undefined
   condition: DnrRule['condition']
+  /** When the answer was last built. */
   at: number
+  /** When an announce this rule serves was last seen. */
+  seenAt: number
   timer: unknown
 }
 
@@ -112,7 +120,11 @@ export function createDnrReplacer(deps: DnrReplacerDeps): ReplacePlatform {
     })
     r.at = deps.now()
     deps.clearTimer(r.timer)
-    r.timer = deps.setTimer(() => void serial(() => install(r)), REFRESH_MS)
+    r.timer = deps.setTimer(() => {
+      // Nobody announces through this rule any more: stop asking the relays for it.
+      if (deps.now() - r.seenAt >= IDLE_MS) return
+      void serial(() => install(r))
+    }, REFRESH_MS)
   }
 
   const remove = (pred: (r: Installed) => boolean): Promise<void> =>
@@ -139,6 +151,7 @@ export function createDnrReplacer(deps: DnrReplacerDeps): ReplacePlatform {
           // A seeder's answer differs (leechers only): refresh at once when `left` moves to 0.
           const becameSeeder = (existing.left === 0n) !== (a.left === 0n)
           existing.left = a.left
+          existing.seenAt = deps.now()
           if (becameSeeder || deps.now() - existing.at >= REFRESH_MS) await install(existing)
           return
         }
@@ -158,6 +171,7 @@ export function createDnrReplacer(deps: DnrReplacerDeps): ReplacePlatform {
           left: a.left,
           condition,
           at: 0,
+          seenAt: deps.now(),
           timer: undefined,
         }
         rules.set(key, r)
