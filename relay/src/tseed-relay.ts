@@ -170,6 +170,11 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       logger,
       trackerCredentials,
       ...(publicUrl !== undefined ? { publicUrl: trimSlash(publicUrl) } : {}),
+      // The tracker is built below; its peer list is only read once requests arrive.
+      swarmPeers: {
+        select: (...a) => tracker.swarms.select(...a),
+        counts: (...a) => tracker.swarms.counts(...a),
+      },
       ...apiOptions,
     })
     preparePool(ledger, lightning, bootstrapPool, autoBootstrapDevPool, logger)

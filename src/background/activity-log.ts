@@ -1,7 +1,8 @@
 /** Something the user may want to know that is not an announce, e.g. an announce we could not read. */
 export interface ActivityEntry {
   at: number
-  kind: 'ignored'
+  /** `ignored`: an announce not published; `replace`: replace mode could not ask the relays. */
+  kind: 'ignored' | 'replace'
   /** The tracker host; never a path or query, which may hold a passkey. */
   host: string
   reason: string

@@ -1,4 +1,6 @@
 import 'fake-indexeddb/auto'
+import { createDnrReplacer } from './replace/dnr-rules'
+import { createFakeDnr } from './testing/fake-dnr'
 import { AbstractRelay } from 'nostr-tools/abstract-relay'
 import { verifyEvent } from 'nostr-tools/pure'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -44,6 +46,7 @@ async function setup(
   dbName = `background-test-${++n}`,
 ) {
   const warnings: string[] = []
+  const dnr = createFakeDnr()
   const notifications: { title: string; message: string }[] = []
   const badges: number[] = []
   const bg = createBackground({
@@ -77,6 +80,7 @@ async function setup(
     // No relay here serves NIP-11: prices fall back to the default, and say so.
     fetch: () => Promise.reject(new Error('no http here')),
     tabUrl: () => Promise.resolve(undefined),
+    replacePlatform: (d) => createDnrReplacer({ ...d, dnr }),
     notify: (n) => notifications.push(n),
     setBadge: (b) => badges.push(b.held),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -91,7 +95,7 @@ async function setup(
     if (!reply.ok) throw new Error(reply.error)
     return reply.data as T
   }
-  return { bg, call, localArea, sessionArea, warnings, dbName, notifications, badges }
+  return { bg, call, localArea, sessionArea, warnings, dbName, notifications, badges, dnr }
 }
 
 const until = async (what: string, cond: () => Promise<boolean> | boolean): Promise<void> => {
@@ -103,6 +107,32 @@ const until = async (what: string, cond: () => Promise<boolean> | boolean): Prom
 }
 
 describe('createBackground', () => {
+  it('installs a replace rule for a replace-mode site, answers a failure when no relay helps, and drops it with the tab', async () => {
+    const { bg, call, dnr } = await setup()
+    await call('setRelays', { relays: ['ws://127.0.0.1:1'] })
+    await call('setSiteDecision', { origin: SITE.initiator, decision: 'allow' })
+    await call('generateKey', { password: 'password1' })
+    bg.onRequest({ url: announceUrl('22', 1), ...SITE, tabId: 5 })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(dnr.rules.size).toBe(0)
+    await call('setSiteReplace', { origin: SITE.initiator, replace: true })
+    bg.onRequest({ url: announceUrl('22', 2), ...SITE, tabId: 5 })
+    await until('the rule is installed', () => dnr.rules.size === 1)
+    const rule = [...dnr.rules.values()][0]!
+    expect(rule.condition.tabIds).toEqual([5])
+    const body = Buffer.from(rule.action.redirect.url.split(',')[1]!, 'base64').toString('latin1')
+    expect(body).toMatch(/^d14:failure reason\d+:TSEED relay: ws:\/\/127\.0\.0\.1:1: /)
+    const state = await call<StateView>('getState')
+    expect(state.activity[0]).toMatchObject({ kind: 'replace', host: '127.0.0.1:8080' })
+    bg.onTabGone(5)
+    await until('the rule is gone', () => dnr.rules.size === 0)
+    // Blocking the site, from anywhere, ends its replace mode and its rules.
+    bg.onRequest({ url: announceUrl('22', 3), ...SITE, tabId: 6 })
+    await until('a rule for the new tab', () => dnr.rules.size === 1)
+    await call('setSiteDecision', { origin: SITE.initiator, decision: 'block' })
+    await until('the rule is gone with the block', () => dnr.rules.size === 0)
+  })
+
   it('queues announces without a key and publishes them, signed, once a key exists', async () => {
     const relay = await startFakeNostrRelay()
     relays.push(relay)

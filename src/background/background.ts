@@ -33,6 +33,9 @@ import { createTrackerAnswers } from './tracker-answers'
 import { createDownloadBaselines } from './ws-download-baseline'
 import { createWsTrackerRoute } from './ws-tracker-route'
 import { WS_TRACKER_ROUTE } from '../content/ws-protocol'
+import type { PlatformDeps, ReplacePlatform } from './replace/platform-types'
+import { createRelaySwarmSource } from './replace/relay-swarm'
+import { createReplaceMode } from './replace/replace-mode'
 
 /** Everything the background needs from the browser, injected so it runs in tests. */
 export interface BackgroundDeps {
@@ -63,6 +66,8 @@ export interface BackgroundDeps {
   WebSocket: WebSocketImplementation
   /** Runs code in a tab's MAIN world and lists http(s) tabs, for the user's NIP-07 signer. */
   nip07: Pick<Nip07Deps, 'executeInTab' | 'candidateTabs'>
+  /** This browser's replace mode (DNR rules in Chrome, response filters in Firefox). */
+  replacePlatform: (deps: PlatformDeps) => ReplacePlatform
 }
 
 /** What the toolbar badge says. */
@@ -70,6 +75,12 @@ export interface Badge {
   held: number
   needsFunds: boolean
 }
+
+/**
+ * `interval` of a WebSocket tracker answer made in replace mode: what
+ * bittorrent-tracker asks WebSocket clients for, so the page keeps its pace.
+ */
+const WS_REPLACED_INTERVAL_SECONDS = 120
 
 /** Relay NIP-11 and price requests give up after this, so a dead relay cannot stall the queue. */
 const RELAY_HTTP_TIMEOUT_MS = 5_000
@@ -79,6 +90,8 @@ export interface Background {
   onRequest: (details: RequestDetails) => void
   /** `runtime.onMessage` listener: the extension's pages, and its content scripts on http(s) pages. */
   onMessage: (message: unknown, sender: SenderLike) => Promise<Envelope<unknown>>
+  /** `tabs.onRemoved`, and `tabs.onUpdated` when a tab starts loading another page. */
+  onTabGone: (tabId: number) => void
   /** `alarms.onAlarm` listener. */
   onAlarm: (alarm: { name: string }) => void
   /** Loads state and drains what a previous worker left in the outbox. */
@@ -213,6 +226,8 @@ export function createBackground(deps: BackgroundDeps): Background {
     now: deps.now,
     onReleased: () => void scheduler.request(),
     onChanged: refreshBadge,
+    // Blocking a site anywhere (settings, the prompt, a badge) ends its replace mode at once.
+    onDecisionsChanged: () => void replaceMode.refresh(),
   })
   const intake = createAnnounceIntake({
     dedupe: createAnnounceDedupe({ now: deps.now }),
@@ -233,6 +248,33 @@ export function createBackground(deps: BackgroundDeps): Background {
     },
     warn: deps.warn,
   })
+  const replaceReport = createIgnoredReporter({
+    activity,
+    warn: deps.warn,
+    now: deps.now,
+    kind: 'replace',
+  })
+  const relaySwarm = createRelaySwarmSource({
+    directory,
+    fetch,
+    relays: () => settings.relays.get(),
+    signer: () => identity.signer(),
+    now: deps.now,
+  })
+  const replaceMode = createReplaceMode({
+    replaceSites: () => consent.decisions.replaceSites(),
+    platform: deps.replacePlatform({
+      swarm: relaySwarm,
+      extensionBase: deps.extensionBase,
+      now: deps.now,
+      setTimer: deps.setTimer,
+      clearTimer: deps.clearTimer,
+      report: replaceReport,
+      warn: deps.warn,
+    }),
+    tabUrl: deps.tabUrl,
+    warn: deps.warn,
+  })
   const trackerAnswers = createTrackerAnswers()
   // WebSocket tracker announces, reported by the content scripts, join the same intake.
   const wsTrackerRoute = createWsTrackerRoute({
@@ -243,11 +285,28 @@ export function createBackground(deps: BackgroundDeps): Background {
     baselines: createDownloadBaselines(deps.sessionArea),
     reportIgnored,
     now: deps.now,
+    replaceCounts: async (origin, infoHash, left, trackerHost) => {
+      if (!(await replaceMode.isOn(origin))) return null
+      try {
+        const swarm = await relaySwarm(infoHash, left ?? undefined)
+        return {
+          interval: WS_REPLACED_INTERVAL_SECONDS,
+          complete: swarm.complete,
+          incomplete: swarm.incomplete,
+        }
+      } catch (e) {
+        replaceReport(trackerHost, `replace mode: TSEED relay: ${(e as Error).message}`)
+        return null
+      }
+    },
   })
   const onRequest = createTrackerListener({
     extensionBase: deps.extensionBase,
     now: deps.now,
-    onAnnounce: (o) => void intake(o),
+    onAnnounce: (o, details) => {
+      void intake(o)
+      replaceMode.observed(o, details)
+    },
     reportIgnored,
     warn: deps.warn,
   })
@@ -296,6 +355,9 @@ export function createBackground(deps: BackgroundDeps): Background {
   return {
     onRequest,
     onMessage,
+    onTabGone: (tabId) => {
+      replaceMode.tabGone(tabId)
+    },
     onAlarm: (alarm) => {
       if (alarm.name === DRAIN_ALARM) void scheduler.request()
       if (alarm.name === AUTO_LOCK_ALARM) {
@@ -324,6 +386,7 @@ export function createBackground(deps: BackgroundDeps): Background {
         return
       }
       refreshBadge()
+      void replaceMode.refresh()
       void deps.alarms.create(AUTO_LOCK_ALARM, { periodInMinutes: 1 })
       void deps.alarms.create(BALANCE_ALARM, { periodInMinutes: BALANCE_REFRESH_MINUTES })
       await autoLock.check()

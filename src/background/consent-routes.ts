@@ -25,6 +25,7 @@ export async function siteViews(d: ConsentRouteDeps): Promise<SiteView[]> {
     dailyBudget: (rule.dailyBudget ?? defaults.dailyBudget).toString(),
     customBudget: rule.dailyBudget !== undefined,
     spentToday: (spent.get(origin) ?? 0n).toString(),
+    replace: rule.replace === true,
   }))
 }
 
@@ -73,6 +74,16 @@ export function createConsentRoutes(d: ConsentRouteDeps) {
         text === '' ? null : parseTokens(text, 'The budget'),
       )
       return d.consent.held.reconsider(origin)
+    },
+
+    /** Replace mode for an allowed site: its tracker announces get peers from the TSEED relays. */
+    async setSiteReplace(params: { origin: string; replace: boolean }) {
+      await d.ready
+      const origin = canonicalOrigin(stringParam(params, 'origin'))
+      const on = objectParam(params).replace
+      if (typeof on !== 'boolean') throw new RouteParamsError('replace must be true or false')
+      await d.consent.decisions.setReplace(origin, on)
+      return { origin, replace: on }
     },
 
     /** The defaults every site gets. */

@@ -131,7 +131,15 @@ async function setup() {
     trackerAnswers: createTrackerAnswers(),
     now: () => 0,
   })
-  return { handlers, outbox, drains, connects, session, local, limitDefaults: () => limitDefaults }
+  return {
+    handlers,
+    outbox,
+    drains,
+    connects,
+    session,
+    local,
+    limitDefaults: () => limitDefaults,
+  }
 }
 
 describe('createHandlers', () => {
@@ -268,6 +276,7 @@ describe('consent routes', () => {
         dailyBudget: '100',
         customBudget: false,
         spentToday: '5',
+        replace: false,
       },
     ])
   })
@@ -326,6 +335,25 @@ describe('consent routes', () => {
       lineMbps: 100,
     })
     expect((await handlers.getState()).spending.dailyBudget).toBe('50')
+  })
+
+  it('replace mode is set per allowed site, shown in the site list, and goes with a block', async () => {
+    const { handlers } = await setup()
+    await expect(
+      handlers.setSiteReplace({ origin: 'https://a.test', replace: true }),
+    ).rejects.toThrow('https://a.test is not an allowed site; allow it first')
+    await handlers.setSiteDecision({ origin: 'https://a.test', decision: 'allow' })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(false)
+    expect(await handlers.setSiteReplace({ origin: 'https://a.test/x', replace: true })).toEqual({
+      origin: 'https://a.test',
+      replace: true,
+    })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(true)
+    await expect(
+      handlers.setSiteReplace({ origin: 'https://a.test', replace: 'yes' as unknown as boolean }),
+    ).rejects.toThrow('replace must be true or false')
+    await handlers.setSiteDecision({ origin: 'https://a.test', decision: 'block' })
+    expect((await handlers.getState()).sites[0]?.replace).toBe(false)
   })
 
   it('a site budget can be set and restored to the default', async () => {

@@ -1,10 +1,17 @@
-import { createOnceFilter, type ActivityLog, type OnceFilter } from './activity-log'
+import {
+  createOnceFilter,
+  type ActivityEntry,
+  type ActivityLog,
+  type OnceFilter,
+} from './activity-log'
 
 export interface IgnoredAnnounceDeps {
   activity: ActivityLog
   warn: (message: string) => void
   now: () => number
   once?: OnceFilter
+  /** `replace`: a replace-mode failure (the page still got an answer); default `ignored`. */
+  kind?: ActivityEntry['kind']
 }
 
 /** Reports an announce that was seen but cannot be published. */
@@ -23,7 +30,10 @@ export function createIgnoredReporter(deps: IgnoredAnnounceDeps): ReportIgnored 
     const short =
       reason.length > MAX_REASON_LENGTH ? reason.slice(0, MAX_REASON_LENGTH) + '…' : reason
     if (!once.first(`${host}\n${short}`)) return
-    deps.warn(`tseed: ignored an announce to ${host}: ${short}`)
-    deps.activity.add({ at: deps.now(), kind: 'ignored', host, reason: short })
+    const kind = deps.kind ?? 'ignored'
+    deps.warn(
+      `tseed: ${kind === 'ignored' ? 'ignored an announce' : 'replace mode'} to ${host}: ${short}`,
+    )
+    deps.activity.add({ at: deps.now(), kind, host, reason: short })
   }
 }

@@ -3,6 +3,7 @@ import { createBackground } from './background'
 import { openOutboxDb } from './outbox-db'
 import { abstractRelayFactory } from './relay-pool'
 import { registerTrackerObserver } from './tracker-observer'
+import { createReplacePlatform } from './replace/platform'
 import { bridgeFilesFromManifest, injectIntoOpenTabs } from './open-tab-injection'
 import { openWelcomeOnInstall } from './welcome'
 
@@ -58,6 +59,7 @@ const background = createBackground({
     })
   },
   WebSocket: globalThis.WebSocket,
+  replacePlatform: createReplacePlatform,
   nip07: {
     executeInTab: async (tabId, func, args) => {
       const [first] = await browser.scripting.executeScript({
@@ -89,6 +91,13 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   background.onMessage(message, sender),
 )
 browser.alarms.onAlarm.addListener(background.onAlarm)
+// Replace mode's rules belong to one page of one tab.
+browser.tabs.onRemoved.addListener((tabId) => {
+  background.onTabGone(tabId)
+})
+browser.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.status === 'loading') background.onTabGone(tabId)
+})
 // Chrome and Firefox cannot open the toolbar popup from a notification; the same page opens in a tab.
 browser.notifications.onClicked.addListener((id) => {
   if (id !== HELD_NOTIFICATION) return

@@ -70,6 +70,8 @@ export interface SiteView {
   customBudget: boolean
   /** TSEED spent in the last 24 hours; decimal string. */
   spentToday: string
+  /** Replace mode: the site's tracker announces get peers from the TSEED relays. */
+  replace: boolean
 }
 
 export interface SpendingView {

@@ -40,7 +40,8 @@ export interface TrackerObserverDeps {
   /** `runtime.getURL('')`, e.g. `chrome-extension://<id>/`. */
   extensionBase: string
   now: () => number
-  onAnnounce: (observed: ObservedAnnounce) => void
+  /** `details` carries the tab and the full URL, for replace mode; never store the URL. */
+  onAnnounce: (observed: ObservedAnnounce, details: RequestDetails) => void
   reportIgnored: ReportIgnored
   warn: (message: string) => void
 }
@@ -86,7 +87,7 @@ export function createTrackerListener(
         seenAt: deps.now(),
       }
       if (page?.fromTab !== undefined) observed.originFromTab = page.fromTab
-      deps.onAnnounce(observed)
+      deps.onAnnounce(observed, details)
     } catch (e) {
       // A listener that throws would be logged by the browser with the URL;
       // this one must never break or leak, whatever a page sends.
@@ -96,7 +97,9 @@ export function createTrackerListener(
 }
 
 /** The top-level page's origin, or the requesting frame's with the tab to ask for the top. */
-function pageOrigin(details: RequestDetails): { origin: string; fromTab?: number } | undefined {
+export function pageOrigin(
+  details: RequestDetails,
+): { origin: string; fromTab?: number } | undefined {
   const ancestors = details.frameAncestors
   const top = ancestors?.[ancestors.length - 1]
   if (top !== undefined) {

@@ -11,7 +11,7 @@ import { createTrackerAnswers } from './tracker-answers'
 import { createTrackerListener } from './tracker-observer'
 import { createMemoryStorageArea } from './storage-item'
 import { createDownloadBaselines } from './ws-download-baseline'
-import { createWsTrackerRoute } from './ws-tracker-route'
+import { createWsTrackerRoute, type WsTrackerRouteDeps } from './ws-tracker-route'
 
 let n = 0
 const dbs: OutboxDb[] = []
@@ -41,7 +41,13 @@ const report = (over: Partial<HookAnnounce> = {}): HookAnnounce => ({
   ...over,
 })
 
-async function setup(opts: { allow?: string[]; tabs?: Record<number, string> } = {}) {
+async function setup(
+  opts: {
+    allow?: string[]
+    tabs?: Record<number, string>
+    replaceCounts?: WsTrackerRouteDeps['replaceCounts']
+  } = {},
+) {
   const db = await openOutboxDb(`ws-route-test-${++n}`)
   dbs.push(db)
   const outbox = createOutbox(db)
@@ -73,6 +79,7 @@ async function setup(opts: { allow?: string[]; tabs?: Record<number, string> } =
     baselines: createDownloadBaselines(createMemoryStorageArea()),
     reportIgnored,
     now: () => now,
+    ...(opts.replaceCounts !== undefined ? { replaceCounts: opts.replaceCounts } : {}),
   })
   const http = createTrackerListener({
     extensionBase: BASE,
@@ -229,5 +236,53 @@ describe('createWsTrackerRoute', () => {
     ).resolves.toBeNull()
     s.advance(1_000)
     await expect(s.route(report({ uploaded: 20_000 }), sender())).resolves.toBeNull()
+  })
+})
+
+describe('replace mode over WebSocket', () => {
+  const counts = { interval: 120, complete: 4, incomplete: 2 }
+
+  it("answers a replace-mode site's announce with the relays' counts, after queueing it", async () => {
+    const asked: unknown[] = []
+    const s = await setup({
+      replaceCounts: (origin, infoHash, left, trackerHost) => {
+        asked.push([origin, infoHash, left, trackerHost])
+        return Promise.resolve(origin === SITE ? counts : null)
+      },
+    })
+    expect(await s.route(report(), sender())).toEqual({ replace: counts })
+    expect(asked).toEqual([[SITE, 'ab'.repeat(20), 3n, 'tracker.test']])
+    expect(await s.outbox.listOpen()).toHaveLength(1)
+  })
+
+  it('answers nothing when the site is not in replace mode, or for a tracker reply', async () => {
+    const s = await setup({ replaceCounts: () => Promise.resolve(null) })
+    expect(await s.route(report(), sender())).toBeNull()
+    const on = await setup({ replaceCounts: () => Promise.resolve(counts) })
+    const reply = {
+      kind: 'answer',
+      tracker: 'wss://tracker.test/announce',
+      infoHash: 'ab'.repeat(20),
+      interval: 120,
+      complete: 1,
+      incomplete: 0,
+    }
+    expect(await on.route(reply, sender())).toBeNull()
+  })
+
+  it("answers a frame under the tab's site, and nothing when the tab's page is unknown", async () => {
+    const asked: string[] = []
+    const s = await setup({
+      replaceCounts: (origin) => {
+        asked.push(origin)
+        return Promise.resolve(counts)
+      },
+      tabs: { 3: `${SITE}/watch` },
+    })
+    const frame = sender({ frameId: 2, url: 'https://frame.test/embed' })
+    expect(await s.route(report(), frame)).toEqual({ replace: counts })
+    const unknownTop = sender({ frameId: 2, url: 'https://frame.test/embed', tab: { id: 3 } })
+    expect(await s.route(report({ uploaded: 9 }), unknownTop)).toBeNull()
+    expect(asked).toEqual([SITE])
   })
 })

@@ -1,5 +1,5 @@
 import { createTokenBucket, type TokenBucket } from '../content/token-bucket'
-import { BRIDGE_BURST, BRIDGE_REFILL_PER_SECOND } from '../content/ws-protocol'
+import { BRIDGE_BURST, BRIDGE_REFILL_PER_SECOND, type ReplaceCounts } from '../content/ws-protocol'
 import { AnnounceParseError } from '../nostr/tracker-announce'
 import { contentSite, type ContentSenderOptions } from './content-sender'
 import type { ReportIgnored } from './ignored-announces'
@@ -17,6 +17,16 @@ export interface WsTrackerRouteDeps extends ContentSenderOptions {
   baselines: DownloadBaselines
   reportIgnored: ReportIgnored
   now: () => number
+  /**
+   * Replace mode: the TSEED relays' counts for an announce of this site, or
+   * null when the site is not in replace mode (or the relays failed).
+   */
+  replaceCounts?: (
+    origin: string,
+    infoHash: string,
+    left: bigint | null,
+    trackerHost: string,
+  ) => Promise<ReplaceCounts | null>
 }
 
 /** Tabs whose rate is tracked at once; beyond it the oldest is forgotten (and starts full again). */
@@ -81,6 +91,14 @@ export function createWsTrackerRoute(d: WsTrackerRouteDeps): ContentHandler {
     }
     if (site.originFromTab !== undefined) observed.originFromTab = site.originFromTab
     await d.intake(observed)
-    return null
+    // A frame's announce is answered only when the frame's own site is known to be the tab's.
+    if (d.replaceCounts === undefined || site.originFromTab !== undefined) return null
+    const counts = await d.replaceCounts(
+      site.origin,
+      observed.announce.infoHash,
+      observed.announce.left,
+      report.trackerHost,
+    )
+    return counts === null ? null : { replace: counts }
   }
 }

@@ -389,3 +389,50 @@ describe('readRelayInfo', () => {
     expect(await limits()).toEqual({ maxLimit: 20 })
   })
 })
+
+describe('TseedApiClient.swarmPeers', () => {
+  const IH = 'ab'.repeat(20)
+  const answer = (over: Record<string, unknown> = {}) => ({
+    info_hash: IH,
+    complete: 2,
+    incomplete: 1,
+    tracker: { complete: 1, incomplete: 1 },
+    peers: [
+      { ip: '203.0.113.5', port: 51413 },
+      { ip: '2001:db8::5', port: 6881 },
+    ],
+    test_mode: true,
+    ...over,
+  })
+
+  it('asks with NIP-98 and reads counts and peers', async () => {
+    const { fetch, calls } = fakeFetch([200, answer()])
+    expect(await client(fetch).swarmPeers(IH, 0n)).toEqual({
+      complete: 2,
+      incomplete: 1,
+      peers: [
+        { ip: '203.0.113.5', port: 51413 },
+        { ip: '2001:db8::5', port: 6881 },
+      ],
+    })
+    expect(calls[0]?.url).toBe(`${BASE}swarm/${IH}/peers?left=0`)
+    const auth = (calls[0]?.init.headers as Record<string, string>).Authorization ?? ''
+    expect(auth.startsWith('Nostr ')).toBe(true)
+  })
+
+  it('refuses a bad info hash before asking, and an answer it cannot read', async () => {
+    const { fetch, calls } = fakeFetch()
+    expect((await rejection(client(fetch).swarmPeers('AB'.repeat(20)))).code).toBe('invalid_input')
+    expect(calls).toHaveLength(0)
+    for (const bad of [
+      answer({ complete: -1 }),
+      answer({ incomplete: '1' }),
+      answer({ peers: [{ ip: '1.2.3.4', port: 0 }] }),
+      answer({ peers: [{ ip: 5, port: 1 }] }),
+      answer({ peers: 'none' }),
+    ]) {
+      const f = fakeFetch([200, bad])
+      expect((await rejection(client(f.fetch).swarmPeers(IH))).code).toBe('bad_response')
+    }
+  })
+})

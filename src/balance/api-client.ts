@@ -134,6 +134,13 @@ export interface SwarmPriceInfo {
   testMode: boolean
 }
 
+/** A swarm as `GET /swarm/{info_hash}/peers` gives it. */
+export interface SwarmPeers {
+  complete: number
+  incomplete: number
+  peers: { ip: string; port: number }[]
+}
+
 export interface PoolInfo {
   url: string
   bootstrapped: boolean
@@ -447,6 +454,32 @@ export class TseedApiClient {
     await this.call('DELETE', `/tracker-credentials/${encodeURIComponent(id)}`, { auth: true })
   }
 
+  /**
+   * `GET /swarm/{info_hash}/peers?left=` (NIP-98): the swarm's counts and the
+   * peers the relay's HTTP tracker lists; a seeder (`left` 0) gets leechers only.
+   */
+  async swarmPeers(infoHash: string, left?: bigint): Promise<SwarmPeers> {
+    if (!/^[0-9a-f]{40}$/.test(infoHash)) {
+      throw new TseedApiError(0, 'invalid_input', 'info hash must be 40 lowercase hex characters')
+    }
+    const b = await this.call('GET', `/swarm/${infoHash}/peers`, {
+      auth: true,
+      query: { left: left?.toString() },
+    })
+    return {
+      complete: count(b.complete, 'complete'),
+      incomplete: count(b.incomplete, 'incomplete'),
+      peers: arr(b.peers, 'peers').map((p) => {
+        const peer = obj(p, 'peer')
+        const port = num(peer.port, 'port')
+        if (!Number.isInteger(port) || port < 1 || port > 65535) {
+          throw new TseedApiError(0, 'bad_response', 'a peer port must be from 1 to 65535')
+        }
+        return { ip: str(peer.ip, 'ip'), port }
+      }),
+    }
+  }
+
   private async call(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
@@ -747,6 +780,14 @@ function num(v: unknown, name: string): number {
 function bool(v: unknown, name: string): boolean {
   if (typeof v !== 'boolean') bad(name)
   return v
+}
+
+function count(v: unknown, name: string): number {
+  const n = num(v, name)
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new TseedApiError(0, 'bad_response', `${name} must be a non-negative integer`)
+  }
+  return n
 }
 
 function obj(v: unknown, name: string): Record<string, unknown> {

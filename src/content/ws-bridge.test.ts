@@ -5,12 +5,19 @@ import { createTokenBucket } from './token-bucket'
 import {
   createBridgeFilter,
   readReport,
+  replaceAnswer,
   startWsBridge,
   type BridgeMessage,
   type BridgeRuntime,
   type MessageEventLike,
 } from './ws-bridge'
-import { BRIDGE_BURST, SECRET_KEY, WS_TRACKER_ROUTE, type HookAnnounce } from './ws-protocol'
+import {
+  BRIDGE_BURST,
+  SECRET_KEY,
+  WS_TRACKER_ROUTE,
+  type HookAnnounce,
+  type HookReport,
+} from './ws-protocol'
 
 const SECRET = 'a'.repeat(32)
 const WIN = { name: 'this frame' }
@@ -179,15 +186,21 @@ describe('readReport', () => {
   })
 })
 
-function runtime(): BridgeRuntime & { messages: unknown[]; id: string | undefined; fail: boolean } {
+function runtime(): BridgeRuntime & {
+  messages: unknown[]
+  id: string | undefined
+  fail: boolean
+  reply: unknown
+} {
   const r = {
     messages: [] as unknown[],
     id: 'ext' as string | undefined,
     fail: false,
+    reply: { ok: true } as unknown,
     sendMessage(m: unknown) {
       if (r.fail) return Promise.reject(new Error('Extension context invalidated.'))
       r.messages.push(m)
-      return Promise.resolve({ ok: true })
+      return Promise.resolve(r.reply)
     },
   }
   return r
@@ -302,5 +315,94 @@ describe('startWsBridge with the real hook in a page', () => {
     s.page.run(`ws.send(${JSON.stringify(announceFrame.replace('"left":0', '"left":1'))})`)
     s.page.deliver()
     expect(s.rt.messages).toEqual([])
+  })
+})
+
+describe('replace mode through the bridge', () => {
+  const report: HookAnnounce = {
+    kind: 'announce',
+    tracker: 'wss://tracker.test/',
+    infoHash: 'ff'.repeat(20),
+    peer: 'a'.repeat(64),
+    uploaded: 0,
+    downloaded: 0,
+    left: 5,
+    event: 'started',
+  }
+  const counts = { interval: 120, complete: 3, incomplete: 1 }
+
+  it('takes the three counts from a replace reply, and the socket and torrent from the report', () => {
+    expect(replaceAnswer(report, { ok: true, data: { replace: counts } })).toEqual({
+      tracker: report.tracker,
+      infoHash: report.infoHash,
+      ...counts,
+    })
+    expect(
+      replaceAnswer(report, {
+        ok: true,
+        data: { replace: { ...counts, tracker: 'wss://evil.test', infoHash: '00'.repeat(20) } },
+      }),
+    ).toEqual({ tracker: report.tracker, infoHash: report.infoHash, ...counts })
+  })
+
+  it('takes nothing else', () => {
+    for (const reply of [
+      { ok: true, data: null },
+      { ok: true },
+      { ok: false, error: 'x', data: { replace: counts } },
+      { ok: true, data: { replace: { ...counts, complete: -1 } } },
+      { ok: true, data: { replace: { ...counts, interval: '120' } } },
+      { ok: true, data: { replace: { interval: 1, complete: 1 } } },
+      'ok',
+      null,
+    ]) {
+      expect(replaceAnswer(report, reply)).toBeUndefined()
+    }
+    const answer: HookReport = {
+      kind: 'answer',
+      tracker: report.tracker,
+      infoHash: report.infoHash,
+      interval: 1,
+      complete: 1,
+      incomplete: 1,
+    }
+    expect(replaceAnswer(answer, { ok: true, data: { replace: counts } })).toBeUndefined()
+  })
+
+  it("hands the background's counts to the hook, which answers on the page's socket", async () => {
+    const page = createFakePage()
+    const rt = runtime()
+    rt.reply = { ok: true, data: { replace: counts } }
+    let n = 0
+    startWsBridge({
+      window: page.window as unknown as Window,
+      CustomEvent: page.classes.CustomEvent as never,
+      globals: {},
+      runtime: rt,
+      now: () => 0,
+      randomBytes: (k) => new Uint8Array(k).map(() => ++n),
+    })
+    page.installHook(null)
+    page.run(`
+      globalThis.got = []
+      globalThis.ws = new WebSocket('wss://tracker.test/')
+      ws.addEventListener('message', (e) => got.push(JSON.parse(e.data)))
+      ws.send(${JSON.stringify(
+        JSON.stringify({
+          action: 'announce',
+          info_hash: '\u00ff'.repeat(20),
+          peer_id: '-WW0300-abcdefghijkl',
+          uploaded: 0,
+          downloaded: 0,
+          left: 5,
+          event: 'started',
+        }),
+      )})
+    `)
+    page.deliver()
+    await flush()
+    expect(page.run('got')).toEqual([
+      { action: 'announce', info_hash: '\u00ff'.repeat(20), ...counts },
+    ])
   })
 })

@@ -37,6 +37,7 @@
 import { BRIDGE_GLOBAL, GIVEN_SECRET_GLOBAL, type BridgeMarker } from './bridge-handover'
 import { createTokenBucket, type TokenBucket } from './token-bucket'
 import {
+  ANSWER_EVENT_PREFIX,
   BRIDGE_BURST,
   BRIDGE_REFILL_PER_SECOND,
   KEY_EVENT,
@@ -45,6 +46,7 @@ import {
   SECRET_KEY,
   WS_TRACKER_ROUTE,
   type HookReport,
+  type ReplaceAnswer,
 } from './ws-protocol'
 
 export const MAX_TRACKER_URL_CHARS = 2048
@@ -213,7 +215,14 @@ export function startWsBridge(env: BridgeEnv): void {
     }),
     send: (message) => {
       try {
-        env.runtime.sendMessage(message).catch(stopIfOrphaned)
+        env.runtime.sendMessage(message).then((reply) => {
+          // Replace mode: the background's counts go to the hook, and to nothing else.
+          const answer = replaceAnswer(message.params, reply)
+          if (answer === undefined) return
+          env.window.dispatchEvent(
+            new env.CustomEvent(ANSWER_EVENT_PREFIX + secret, { detail: JSON.stringify(answer) }),
+          )
+        }, stopIfOrphaned)
       } catch {
         stopIfOrphaned()
       }
@@ -228,6 +237,26 @@ export function startWsBridge(env: BridgeEnv): void {
   }
   env.window.addEventListener('message', listener, true)
   if (typeof given !== 'string') handOverSecret(env.window, secret, env.CustomEvent)
+}
+
+/**
+ * The answer to hand the hook for `report`, when the background's reply
+ * (the router's envelope) carries replace-mode counts for an announce.
+ * Only the three counts are taken from the reply; the socket URL and info
+ * hash are the report's own.
+ */
+export function replaceAnswer(report: HookReport, reply: unknown): ReplaceAnswer | undefined {
+  if (report.kind !== 'announce') return undefined
+  if (typeof reply !== 'object' || reply === null || own(reply, 'ok') !== true) return undefined
+  const data = own(reply, 'data')
+  if (typeof data !== 'object' || data === null) return undefined
+  const counts = own(data, 'replace')
+  if (typeof counts !== 'object' || counts === null) return undefined
+  const interval = own(counts, 'interval')
+  const complete = own(counts, 'complete')
+  const incomplete = own(counts, 'incomplete')
+  if (!isCount(interval) || !isCount(complete) || !isCount(incomplete)) return undefined
+  return { tracker: report.tracker, infoHash: report.infoHash, interval, complete, incomplete }
 }
 
 function own(o: object, key: string): unknown {

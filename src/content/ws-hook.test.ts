@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { handOverSecret } from './ws-bridge'
 import { createFakePage, type FakePage } from './testing/fake-page'
-import { KEY_EVENT, READY_EVENT, SECRET_KEY } from './ws-protocol'
+import { ANSWER_EVENT_PREFIX, KEY_EVENT, READY_EVENT, SECRET_KEY } from './ws-protocol'
 
 const SECRET = '0123456789abcdef0123456789abcdef'
 const TRACKER = 'wss://tracker.test/announce'
@@ -265,5 +265,83 @@ describe('the secret exchange at document_start', () => {
     page.run(`globalThis.ws = new WebSocket(${JSON.stringify(TRACKER)})`)
     send(page, frame())
     expect((page.posted[0]?.data as Record<string, unknown>)[SECRET_KEY]).toBe(SECRET)
+  })
+})
+
+describe('replace mode: the in-page answer', () => {
+  const counts = { interval: 120, complete: 7, incomplete: 2 }
+  const answer = (over: Record<string, unknown> = {}): string =>
+    JSON.stringify({
+      tracker: TRACKER,
+      infoHash: INFO_HASH_BYTES.toString('hex'),
+      ...counts,
+      ...over,
+    })
+  const deliver = (page: FakePage, detail: string, secret = SECRET): void => {
+    ;(page.window as unknown as EventTarget).dispatchEvent(
+      new page.classes.CustomEvent(ANSWER_EVENT_PREFIX + secret, { detail }) as unknown as Event,
+    )
+  }
+  const received = (page: FakePage): unknown[] => page.run('got') as unknown[]
+  function listening(): FakePage {
+    const page = openPage()
+    page.run(
+      `globalThis.got = []; ws.addEventListener('message', (e) => got.push(JSON.parse(e.data)))`,
+    )
+    return page
+  }
+
+  it('the literal in the hook matches ws-protocol.ts', () => {
+    expect(ANSWER_EVENT_PREFIX).toBe('tseed-ws-answer-')
+  })
+
+  it('gives the socket that sent the announce a tracker-shaped reply, once', () => {
+    const page = listening()
+    send(page, frame())
+    deliver(page, answer())
+    expect(received(page)).toEqual([
+      { action: 'announce', info_hash: INFO_HASH_BYTES.toString('latin1'), ...counts },
+    ])
+    deliver(page, answer())
+    expect(received(page)).toHaveLength(1)
+    // Our own dispatch is not a tracker reply: nothing is reported for it.
+    expect(reports(page)).toHaveLength(1)
+  })
+
+  it('ignores an answer with the wrong secret, for no announce, or out of shape', () => {
+    const page = listening()
+    deliver(page, answer())
+    send(page, frame())
+    deliver(page, answer(), 'f'.repeat(32))
+    for (const bad of [
+      answer({ complete: -1 }),
+      answer({ incomplete: 1.5 }),
+      answer({ interval: '120' }),
+      answer({ complete: 2e9 }),
+      answer({ infoHash: 'AB'.repeat(20) }),
+      answer({ infoHash: 'ab'.repeat(20) }),
+      answer({ tracker: 'wss://other.test/announce' }),
+      answer({ padding: 'p'.repeat(600) }),
+      'not json',
+    ]) {
+      deliver(page, bad)
+    }
+    expect(received(page)).toEqual([])
+    deliver(page, answer())
+    expect(received(page)).toHaveLength(1)
+  })
+
+  it('keeps working after the page replaces the globals it uses', () => {
+    const page = listening()
+    page.run(`
+      JSON.stringify = () => '{"action":"forged"}'
+      String.fromCharCode = () => 'x'
+      Array.prototype.slice = () => { throw new Error('hooked') }
+      EventTarget.prototype.dispatchEvent = () => { throw new Error('hooked') }
+    `)
+    send(page, frame())
+    page.run(`globalThis.got = []`)
+    deliver(page, answer())
+    expect((page.run('got') as { action: string }[])[0]?.action).toBe('announce')
   })
 })

@@ -40,6 +40,10 @@ export function installWsHook(given: string | null): void {
   const create = Object.create as (p: null) => Record<string, unknown>
   const hasOwn = Object.prototype.hasOwnProperty
   const parse = JSON.parse
+  const stringify = JSON.stringify
+  const fromCharCode = String.fromCharCode
+  const isSafeInteger = Number.isSafeInteger
+  const MessageEventC = g.MessageEvent
   const charCodeAt = String.prototype.charCodeAt
   const I32 = Int32Array
   const ProxyC = Proxy
@@ -89,6 +93,14 @@ export function installWsHook(given: string | null): void {
   let secret = given
   /** Per socket: the info hashes (hex) it announced, so only their replies are reported. */
   const announced = new WeakMapC<object, Record<string, unknown>>()
+  /**
+   * Replace mode: the latest announces waiting for the TSEED relays' counts,
+   * by socket URL and info hash; each is answered at most once.
+   */
+  const MAX_PENDING = 64
+  const MAX_ANSWER_CHARS = 512
+  const MAX_COUNT = 1e9
+  let pending: { ws: object; tracker: unknown; infoHash: string }[] = []
 
   const own = (o: object, k: string): unknown =>
     apply(hasOwn, o, [k]) ? (o as Record<string, unknown>)[k] : undefined
@@ -250,6 +262,9 @@ export function installWsHook(given: string | null): void {
       ])
     }
     mine[infoHash] = 1
+    const tracker = apply(urlGet, ws, []) as unknown
+    pending[pending.length] = { ws, tracker, infoHash }
+    if (pending.length > MAX_PENDING) pending = without(pending, 0)
     post({
       kind: 'announce',
       tracker: apply(urlGet, ws, []),
@@ -260,6 +275,77 @@ export function installWsHook(given: string | null): void {
       left,
       event: event ?? '',
     })
+  }
+
+  /**
+   * The bridge relays the background's answer for an announce of a
+   * replace-mode site. It is checked here again (the detail is the only
+   * thing read), then given to the socket that sent the announce as a
+   * tracker reply: `{"action":"announce","info_hash":…,"interval":…,"complete":…,"incomplete":…}`.
+   */
+  const onAnswer = (ev: Event): void => {
+    const detail = apply(detailGet, ev, []) as unknown
+    if (typeof detail !== 'string' || detail.length > MAX_ANSWER_CHARS) return
+    const a = parseObject(detail)
+    if (a === undefined) return
+    const tracker = own(a, 'tracker')
+    const infoHash = own(a, 'infoHash')
+    const nums = [own(a, 'interval'), own(a, 'complete'), own(a, 'incomplete')]
+    for (let i = 0; i < 3; i++) {
+      const n = nums[i]
+      if (typeof n !== 'number' || !isSafeInteger(n) || n < 0 || n > MAX_COUNT) return
+    }
+    if (typeof infoHash !== 'string' || infoHash.length !== 40) return
+    let at = -1
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i]
+      if (p !== undefined && p.tracker === tracker && p.infoHash === infoHash) {
+        at = i
+        break
+      }
+    }
+    const p = pending[at]
+    if (p === undefined) return
+    pending = without(pending, at)
+    let binary = ''
+    for (let i = 0; i < 40; i += 2) {
+      const hi = nibble(apply(charCodeAt, infoHash, [i]))
+      const lo = nibble(apply(charCodeAt, infoHash, [i + 1]))
+      if (hi < 0 || lo < 0) return
+      binary += fromCharCode(hi * 16 + lo)
+    }
+    const data = stringify({
+      action: 'announce',
+      info_hash: binary,
+      interval: nums[0],
+      complete: nums[1],
+      incomplete: nums[2],
+    })
+    apply(dispatch, p.ws, [new MessageEventC('message', { data })])
+  }
+  /** 0–15 for a lowercase hex digit's char code, else -1. */
+  const nibble = (c: number): number =>
+    c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1
+  /** A copy of `list` without index `at`, by plain loops: the page may replace Array methods. */
+  function without<T>(list: T[], at: number): T[] {
+    const out: T[] = []
+    for (let i = 0; i < list.length; i++) {
+      if (i !== at) out[out.length] = list[i] as T
+    }
+    return out
+  }
+  const listenForAnswers = (key: string): void => {
+    apply(addListener, g, [
+      'tseed-ws-answer-' + key,
+      (ev: Event) => {
+        try {
+          onAnswer(ev)
+        } catch {
+          // A broken answer is dropped; the page never sees an error of ours.
+        }
+      },
+      true,
+    ])
   }
 
   const handler = create(null)
@@ -281,13 +367,17 @@ export function installWsHook(given: string | null): void {
   descriptor.configurable = sendDesc.configurable
   defineProperty(proto, 'send', descriptor as PropertyDescriptor)
 
-  if (secret !== null) return
+  if (secret !== null) {
+    listenForAnswers(secret)
+    return
+  }
   // document_start: no page script has run yet, so these synchronous events
   // reach only the bridge. The first key wins; the listener then goes away.
   const onKey = (ev: Event): void => {
     const key = apply(detailGet, ev, []) as unknown
     if (secret !== null || typeof key !== 'string' || key.length !== 32) return
     secret = key
+    listenForAnswers(key)
     apply(preventDefault, ev, [])
     apply(removeListener, g, ['tseed-ws-key', onKey, true])
   }

@@ -10,6 +10,12 @@
 export const KEY_EVENT = 'tseed-ws-key'
 /** Hook → bridge at injection: "I am listening, send the key" (the bridge may have run first). */
 export const READY_EVENT = 'tseed-ws-ready'
+/**
+ * Bridge → hook in replace mode: a CustomEvent on the window whose type is
+ * this prefix followed by the secret, so no page script can listen for it,
+ * and whose `detail` is a JSON {@link ReplaceAnswer}.
+ */
+export const ANSWER_EVENT_PREFIX = 'tseed-ws-answer-'
 /** The postMessage data key that carries the secret. */
 export const SECRET_KEY = '__tseedWs'
 /** Hex characters of the per-page secret: 128 bits. */
@@ -54,6 +60,19 @@ export interface HookAnswer {
 }
 
 export type HookReport = HookAnnounce | HookAnswer
+
+/** What the background answers an announce of a replace-mode site with: the TSEED relays' counts. */
+export interface ReplaceCounts {
+  interval: number
+  complete: number
+  incomplete: number
+}
+
+/** Bridge → hook: the answer the hook dispatches on the socket that sent this announce. */
+export interface ReplaceAnswer extends ReplaceCounts {
+  tracker: string
+  infoHash: string
+}
 
 /** What the hook posts to its own window. */
 export interface HookMessage {

@@ -39,6 +39,7 @@ export interface Actions {
   decideHeld: (id: number, choice: HeldChoice) => Promise<boolean>
   setSiteDecision: (origin: string, decision: 'allow' | 'block' | 'ask') => Promise<boolean>
   setSiteBudget: (origin: string, dailyBudget: string) => Promise<boolean>
+  setSiteReplace: (origin: string, replace: boolean) => Promise<boolean>
   setSpending: (s: {
     dailyBudget: string
     confirmAbove: string
@@ -117,6 +118,7 @@ export function createActions(send: Send, ui: ActionUi): Actions {
     setSiteDecision: (origin, decision) => run(() => send('setSiteDecision', { origin, decision })),
     setSiteBudget: (origin, dailyBudget) =>
       run(() => send('setSiteBudget', { origin, dailyBudget })),
+    setSiteReplace: (origin, replace) => run(() => send('setSiteReplace', { origin, replace })),
     setSpending: (s) => run(() => send('setSpending', s)),
     setRelayLimits: (relay, perHour, perDay) =>
       run(() => send('setRelayLimits', { relay, perHour, perDay })),

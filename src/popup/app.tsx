@@ -306,6 +306,7 @@ export function App(p: AppProps) {
                     spending={state.spending}
                     onDecide={(origin, decision) => void actions.setSiteDecision(origin, decision)}
                     onBudget={actions.setSiteBudget}
+                    onReplace={(origin, on) => void actions.setSiteReplace(origin, on)}
                     onDefaults={actions.setSpending}
                   />
                   <RelayLimitsSection limits={state.relayLimits} onSave={actions.setRelayLimits} />

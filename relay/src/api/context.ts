@@ -5,6 +5,7 @@
  */
 import type { Ledger } from '../ledger/ledger'
 import type { TrackerCredentials } from '../tracker/credentials'
+import type { SwarmPeerSource } from './swarm-peers'
 import type { Deposits } from './deposits'
 import type { JsonObject } from './json'
 import type { Withdrawals } from './withdrawals'
@@ -24,6 +25,8 @@ export interface ApiServices {
   trackerCredentials: TrackerCredentials
   /** The operator's `--public-url`; when absent, URLs are built on the request's own origin. */
   publicUrl?: string
+  /** The HTTP tracker's peer list, for `/swarm/{info_hash}/peers`; absent without a tracker. */
+  swarmPeers?: SwarmPeerSource
 }
 
 /** One request, after routing and (where required) NIP-98 authentication. */

@@ -10,6 +10,7 @@ import type { SqliteDatabase } from '../store/database'
 import { TrackerCredentials } from '../tracker/credentials'
 import type { HttpRoute } from '../transport/http-handler'
 import type { ApiServices } from './context'
+import type { SwarmPeerSource } from './swarm-peers'
 import { DEFAULT_DEPOSIT_OPTIONS, Deposits, type DepositOptions } from './deposits'
 import { createApiRoute } from './router'
 import { migrateApi } from './schema'
@@ -43,6 +44,8 @@ export interface ApiOptions {
   trackerCredentials?: TrackerCredentials
   /** The operator's public base URL, for the tracker URLs the API hands out. */
   publicUrl?: string
+  /** The HTTP tracker's peer list, served at `/swarm/{info_hash}/peers`. */
+  swarmPeers?: SwarmPeerSource
 }
 
 /** The assembled API: its route and the services behind it. */
@@ -86,6 +89,7 @@ export function createApi(options: ApiOptions): Api {
     lightning: options.lightning.name,
     trackerCredentials: options.trackerCredentials ?? new TrackerCredentials(options.db),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.swarmPeers !== undefined ? { swarmPeers: options.swarmPeers } : {}),
   }
   const route = createApiRoute(services, {
     trustProxy: options.trustProxy,

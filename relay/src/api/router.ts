@@ -17,6 +17,7 @@ import { parseJsonObject, type JsonObject } from './json'
 import { getLimits, postLimits } from './limits'
 import { getPool, getPrice, getQuote } from './market'
 import { getDeposit, getWithdraw, postDeposit, postWithdraw } from './payments'
+import { getSwarmPeers } from './swarm-peers'
 import {
   deleteTrackerCredential,
   getTrackerCredentials,
@@ -91,6 +92,13 @@ export const ENDPOINTS: readonly Endpoint[] = [
     pattern: '/tracker-credentials/{id}',
     auth: true,
     handle: deleteTrackerCredential,
+  },
+  {
+    method: 'GET',
+    path: /^\/swarm\/([0-9a-fA-F]{40})\/peers$/,
+    pattern: '/swarm/{info_hash}/peers',
+    auth: true,
+    handle: getSwarmPeers,
   },
 ]
 

@@ -7,18 +7,19 @@
  * framed here, and every value still goes through the library.
  */
 import bencode from 'bencode'
+import * as shared from '../../../src/nostr/bencode'
 
-/** A bencodable value as the tracker builds them: integers are JS safe integers. */
-export type BValue = number | string | Uint8Array | readonly BValue[] | { [key: string]: BValue }
+export type { BValue } from '../../../src/nostr/bencode'
+type BValue = shared.BValue
 
 /** Encodes a dict with text keys (sorted by the library, which matches byte order for ASCII keys). */
 export function encodeDict(dict: Readonly<Record<string, BValue>>): Buffer {
-  return toBuffer(bencode.encode(dict))
+  return toBuffer(shared.encodeDict(dict))
 }
 
 /** `d14:failure reason<len>:<text>e`: what every refusal is, with HTTP 200 so clients read it. */
 export function encodeFailure(reason: string): Buffer {
-  return encodeDict({ 'failure reason': reason })
+  return toBuffer(shared.encodeFailure(reason))
 }
 
 /**
@@ -61,7 +62,7 @@ export function encodeDictWithRaw(
 
 /** Decodes a tracker answer (tests and the make-torrent command read what they wrote). */
 export function decode(data: Uint8Array): unknown {
-  return bencode.decode(data)
+  return shared.decode(data)
 }
 
 const D = Uint8Array.of(0x64)

@@ -19,6 +19,8 @@ export interface ConsentDeps {
   onReleased: () => void
   /** The set of held announces changed. */
   onChanged: () => void
+  /** After any change of a site's decision, budget or replace mode. */
+  onDecisionsChanged?: () => void
 }
 
 /**
@@ -28,7 +30,7 @@ export interface ConsentDeps {
  * a budget is never spent twice.
  */
 export function createConsent(d: ConsentDeps) {
-  const decisions = createSiteDecisions(d.area)
+  const decisions = createSiteDecisions(d.area, d.onDecisionsChanged)
   const spending = createSpendingSettings(d.area)
   const spendLog = createSpendLog(d.area)
   const gate = createAnnounceGate({

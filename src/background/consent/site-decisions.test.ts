@@ -220,3 +220,74 @@ describe('createSiteDecisions', () => {
     expect(await d.get('https://a.test')).toBeUndefined()
   })
 })
+
+describe('replace mode per site', () => {
+  it('is off by default, on only for an allowed site, and kept through budget changes', async () => {
+    const { decisions: d } = setup()
+    await d.decide(A, 'allow', 1)
+    expect((await d.get(A))?.replace).toBeUndefined()
+    await d.setReplace(A, true)
+    await d.setBudget(A, 5n)
+    expect(await d.get(A)).toEqual({
+      decision: 'allow',
+      decidedAt: 1,
+      dailyBudget: 5n,
+      replace: true,
+    })
+    expect(await d.replaceSites()).toEqual([A])
+    await d.setReplace(A, false)
+    expect((await d.get(A))?.replace).toBeUndefined()
+    expect(await d.replaceSites()).toEqual([])
+  })
+
+  it('refuses a site that is not allowed, with a clear error', async () => {
+    const { decisions: d } = setup()
+    await d.decide(B, 'block', 1)
+    const e = await rejectionOf(d.setReplace(B, true), SiteOriginError)
+    expect(e.message).toBe('https://b.test is not an allowed site; allow it first')
+    await expect(d.setReplace(C, true)).rejects.toThrow(/not an allowed site/)
+  })
+
+  it('goes off when the site is blocked or forgotten', async () => {
+    const { decisions: d } = setup()
+    await d.decide(A, 'allow', 1)
+    await d.setReplace(A, true)
+    await d.decide(A, 'block', 2)
+    await d.decide(A, 'allow', 3)
+    expect((await d.get(A))?.replace).toBeUndefined()
+    await d.setReplace(A, true)
+    await d.forget(A)
+    await d.decide(A, 'allow', 4)
+    expect(await d.replaceSites()).toEqual([])
+  })
+
+  it('reads decisions stored before replace mode existed, and drops a flag on a blocked site', async () => {
+    const { area } = setup()
+    await area.set({
+      siteDecisions: {
+        [A]: { decision: 'allow', decidedAt: 1 },
+        [B]: { decision: 'block', decidedAt: 2, replace: true },
+        [C]: { decision: 'allow', decidedAt: 3, replace: 'yes' },
+      },
+    })
+    const d = createSiteDecisions(area)
+    expect(await d.get(A)).toEqual({ decision: 'allow', decidedAt: 1 })
+    expect(await d.get(B)).toEqual({ decision: 'block', decidedAt: 2 })
+    expect(await d.get(C)).toEqual({ decision: 'allow', decidedAt: 3 })
+    expect(await d.replaceSites()).toEqual([])
+  })
+
+  it('tells its owner after every stored change', async () => {
+    let changes = 0
+    const d = createSiteDecisions(createMemoryStorageArea(), () => {
+      changes++
+    })
+    await d.decide(A, 'allow', 1)
+    await d.setReplace(A, true)
+    await d.setBudget(A, 3n)
+    await d.decide(A, 'block', 2)
+    await d.forget(A)
+    await d.setReplace(A, true).catch(() => undefined)
+    expect(changes).toBe(5)
+  })
+})

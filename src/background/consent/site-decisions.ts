@@ -7,6 +7,8 @@ export interface SiteRule {
   decidedAt: number
   /** This site's own daily budget in TSEED; absent: the default. */
   dailyBudget?: bigint
+  /** Replace mode (docs/sites.md): its tracker announces get peers from the TSEED relays. */
+  replace?: true
 }
 
 export const MAX_SITES = 1_000
@@ -47,12 +49,29 @@ export interface SiteDecisions {
   forget(origin: string): Promise<void>
   /** null restores the default budget. @throws SiteOriginError when the site is not decided */
   setBudget(origin: string, dailyBudget: bigint | null): Promise<void>
+  /**
+   * Turns replace mode on or off for an allowed site; blocking or forgetting
+   * the site turns it off. @throws SiteOriginError when the site is not allowed
+   */
+  setReplace(origin: string, on: boolean): Promise<void>
+  /** The sites in replace mode now: allowed, with the mode on. */
+  replaceSites(): Promise<string[]>
 }
 
-type Stored = Record<string, { decision: SiteDecision; decidedAt: number; dailyBudget?: string }>
+type Stored = Record<
+  string,
+  { decision: SiteDecision; decidedAt: number; dailyBudget?: string; replace?: true }
+>
 
-/** The user's per-site decisions, kept in `storage.local`. */
-export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
+/**
+ * The user's per-site decisions, kept in `storage.local`. `onChange` runs
+ * after every stored change, whoever made it (settings, the consent prompt,
+ * a badge's "turn off"), so what depends on them, like replace mode, follows.
+ */
+export function createSiteDecisions(
+  area: StorageAreaLike,
+  onChange: () => void = () => undefined,
+): SiteDecisions {
   const item = createStorageItem<Stored>(area, 'siteDecisions', {
     defaultValue: {},
     parse: parseStored,
@@ -61,10 +80,12 @@ export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
   const change = (fn: (s: Stored) => Stored): Promise<void> =>
     serial(async () => {
       await item.set(fn(await item.get()))
+      onChange()
     })
   const toRule = (v: Stored[string]): SiteRule => {
     const rule: SiteRule = { decision: v.decision, decidedAt: v.decidedAt }
     if (v.dailyBudget !== undefined) rule.dailyBudget = BigInt(v.dailyBudget)
+    if (v.replace === true) rule.replace = true
     return rule
   }
   return {
@@ -85,7 +106,10 @@ export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
           .filter(([k]) => k !== key)
           .sort(([, a], [, b]) => a.decidedAt - b.decidedAt)
           .slice(-(MAX_SITES - 1))
-        kept.push([key, { ...s[key], decision, decidedAt: at }])
+        const next: Stored[string] = { ...s[key], decision, decidedAt: at }
+        // A blocked site publishes nothing, so it cannot be in replace mode either.
+        if (decision === 'block') delete next.replace
+        kept.push([key, next])
         return Object.fromEntries(kept)
       }),
     forget: (origin) => {
@@ -100,8 +124,26 @@ export function createSiteDecisions(area: StorageAreaLike): SiteDecisions {
           throw new SiteOriginError(`${origin} has no decision to set a budget on`)
         const next: Stored[string] = { decision: v.decision, decidedAt: v.decidedAt }
         if (dailyBudget !== null) next.dailyBudget = dailyBudget.toString()
+        if (v.replace === true) next.replace = true
         return { ...s, [origin]: next }
       }),
+    setReplace: (origin, on) =>
+      change((s) => {
+        origin = canonicalOrigin(origin)
+        const v = s[origin]
+        if (v?.decision !== 'allow') {
+          throw new SiteOriginError(`${origin} is not an allowed site; allow it first`)
+        }
+        const next: Stored[string] = { ...v }
+        if (on) next.replace = true
+        else delete next.replace
+        return { ...s, [origin]: next }
+      }),
+    async replaceSites() {
+      return Object.entries(await item.get())
+        .filter(([, v]) => v.decision === 'allow' && v.replace === true)
+        .map(([origin]) => origin)
+    },
   }
 }
 
@@ -119,6 +161,8 @@ function parseStored(raw: unknown): Stored | undefined {
     if (typeof r.dailyBudget === 'string' && AMOUNT.test(r.dailyBudget)) {
       entry.dailyBudget = r.dailyBudget
     }
+    // Stored before replace mode existed: absent means off, which is the default.
+    if (r.replace === true && r.decision === 'allow') entry.replace = true
     out[origin] = entry
   }
   return out

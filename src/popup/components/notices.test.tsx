@@ -43,4 +43,13 @@ describe('notices', () => {
     )
     expect(expand(<ActivitySection entries={[]} now={0} />)).toEqual([])
   })
+
+  it('names replace-mode errors in the heading when there are some', () => {
+    const entry = { at: 0, host: 't.example', reason: 'replace mode: TSEED relay: down' }
+    const plain = expand(<ActivitySection entries={[{ ...entry, kind: 'ignored' }]} now={0} />)
+    expect(text(one(plain, 'activity-entry'))).toContain('t.example')
+    const tree = expand(<ActivitySection entries={[{ ...entry, kind: 'replace' }]} now={0} />)
+    expect(JSON.stringify(tree)).toContain('Ignored announces and replace-mode errors')
+    expect(JSON.stringify(plain)).not.toContain('replace-mode errors')
+  })
 })

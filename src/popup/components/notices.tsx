@@ -49,12 +49,15 @@ export function Welcome() {
   )
 }
 
-/** Announces that were seen but not published, e.g. malformed ones. */
+/** Announces that were seen but not published, e.g. malformed ones, and replace-mode failures. */
 export function ActivitySection(p: { entries: ActivityEntry[]; now: number }) {
   if (p.entries.length === 0) return null
+  const replace = p.entries.some((e) => e.kind === 'replace')
   return (
     <section class="card" aria-labelledby="activity-title">
-      <h2 id="activity-title">Ignored announces</h2>
+      <h2 id="activity-title">
+        {replace ? 'Ignored announces and replace-mode errors' : 'Ignored announces'}
+      </h2>
       <ul class="list">
         {p.entries.map((e, i) => (
           <li key={`${e.at}-${i}`} class="muted" data-testid="activity-entry">

@@ -12,6 +12,7 @@ const allowed: SiteView = {
   dailyBudget: '100',
   customBudget: false,
   spentToday: '37',
+  replace: false,
 }
 const custom: SiteView = {
   origin: 'https://c.test',
@@ -20,6 +21,7 @@ const custom: SiteView = {
   dailyBudget: '500',
   customBudget: true,
   spentToday: '0',
+  replace: false,
 }
 const blocked: SiteView = {
   origin: 'http://b.test:8080',
@@ -28,10 +30,12 @@ const blocked: SiteView = {
   dailyBudget: '100',
   customBudget: false,
   spentToday: '0',
+  replace: false,
 }
 
 function render(sites: SiteView[]) {
   const calls: [string, 'allow' | 'block' | 'ask'][] = []
+  const replaced: [string, boolean][] = []
   const tree = expand(
     <SitesSection
       sites={sites}
@@ -40,10 +44,13 @@ function render(sites: SiteView[]) {
         calls.push([origin, decision])
       }}
       onBudget={() => Promise.resolve(true)}
+      onReplace={(origin, on) => {
+        replaced.push([origin, on])
+      }}
       onDefaults={() => Promise.resolve(true)}
     />,
   )
-  return { tree, calls }
+  return { tree, calls, replaced }
 }
 
 function row(tree: ReturnType<typeof expand>, origin: string): Element {
@@ -122,5 +129,22 @@ describe('SitesSection', () => {
     expect(one(tree, 'default-budget').props.defaultValue).toBe('100')
     expect(one(tree, 'default-confirm').props.defaultValue).toBe('25')
     expect(one(tree, 'default-line').props.defaultValue).toBe('1000')
+  })
+
+  it('offers replace mode, off by default, with one line of explanation, on allowed sites only', () => {
+    const { tree, replaced } = render([allowed, { ...custom, replace: true }, blocked])
+    const a = one([row(tree, allowed.origin)], 'site-replace')
+    expect(a.props['data-replace']).toBe('false')
+    expect(text(a)).toBe(
+      "Replace mode: this site's tracker announces also get peers from your TSEED relays",
+    )
+    expect(one([row(tree, custom.origin)], 'site-replace').props['data-replace']).toBe('true')
+    expect(byTestId([row(tree, blocked.origin)], 'site-replace')).toHaveLength(0)
+    const toggle = one([row(tree, allowed.origin)], 'site-replace-toggle')
+    expect(toggle.props.checked).toBe(false)
+    ;(toggle.props.onChange as (e: { currentTarget: { checked: boolean } }) => void)({
+      currentTarget: { checked: true },
+    })
+    expect(replaced).toEqual([[allowed.origin, true]])
   })
 })

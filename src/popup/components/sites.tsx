@@ -6,6 +6,7 @@ export interface SitesProps {
   spending: SpendingView
   onDecide: (origin: string, decision: 'allow' | 'block' | 'ask') => void
   onBudget: (origin: string, dailyBudget: string) => Promise<boolean>
+  onReplace: (origin: string, replace: boolean) => void
   onDefaults: (s: {
     dailyBudget: string
     confirmAbove: string
@@ -28,7 +29,13 @@ export function SitesSection(p: SitesProps) {
       ) : (
         <ul class="list">
           {p.sites.map((s) => (
-            <SiteRow key={s.origin} site={s} onDecide={p.onDecide} onBudget={p.onBudget} />
+            <SiteRow
+              key={s.origin}
+              site={s}
+              onDecide={p.onDecide}
+              onBudget={p.onBudget}
+              onReplace={p.onReplace}
+            />
           ))}
         </ul>
       )}
@@ -41,6 +48,7 @@ function SiteRow(p: {
   site: SiteView
   onDecide: SitesProps['onDecide']
   onBudget: SitesProps['onBudget']
+  onReplace: SitesProps['onReplace']
 }) {
   const s = p.site
   const allowed = s.decision === 'allow'
@@ -60,6 +68,21 @@ function SiteRow(p: {
           {s.spentToday} of {s.dailyBudget} TSEED spent in the last 24 h
           {s.customBudget ? '' : ' (default budget)'}
         </p>
+      ) : null}
+      {allowed ? (
+        <label class="check" data-testid="site-replace" data-replace={String(s.replace)}>
+          <input
+            type="checkbox"
+            checked={s.replace}
+            data-testid="site-replace-toggle"
+            onChange={(e) => {
+              p.onReplace(s.origin, e.currentTarget.checked)
+            }}
+          />
+          <span>
+            Replace mode: this site's tracker announces also get peers from your TSEED relays
+          </span>
+        </label>
       ) : null}
       <div class="row">
         {allowed ? (
