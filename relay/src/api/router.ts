@@ -99,6 +99,11 @@ export function describeEndpoints(): string[] {
   return ENDPOINTS.map((e) => `${e.method} ${e.pattern}${e.auth ? ' (NIP-98)' : ''}`)
 }
 
+/** Requests per client address when the operator sets none. */
+export const DEFAULT_API_RATE_LIMIT: Readonly<{ burst: number; perSecond: number }> = Object.freeze(
+  { burst: 60, perSecond: 20 },
+)
+
 export interface ApiRouteOptions {
   /** Rebuild the public URL and client address from X-Forwarded-* (behind your own proxy only). */
   trustProxy: boolean
@@ -124,7 +129,7 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
     ...(options.verify !== undefined ? { verify: options.verify } : {}),
   })
   const limiter = new AddressLimiter(
-    options.rateLimit ?? { burst: 60, perSecond: 20 },
+    options.rateLimit ?? DEFAULT_API_RATE_LIMIT,
     options.clockMs ?? Date.now,
   )
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
