@@ -46,7 +46,7 @@ beforeAll(async () => {
       rateLimitPerSecond: 1_000_000,
     },
   })
-  signed = signedPool(40, Math.floor(Date.now() / 1000), seeded(SEED))
+  signed = signedPool(200, Math.floor(Date.now() / 1000), seeded(SEED))
 })
 
 afterAll(async () => {

@@ -125,12 +125,9 @@ export async function runWsFuzz(o: WsFuzzOptions): Promise<WsFuzzReport> {
         const message = String(msg[3])
         count(report.answers, `OK ${accepted} ${prefixOf(message)}`.trimEnd())
         const list = pending.oks.get(id) ?? []
-        // Frames with one id (an event and its forgeries) may be answered in any order:
-        // an acceptance is matched to a frame that may be accepted, if there is one.
-        const at = Math.max(
-          0,
-          list.findIndex((q) => q.exp.kind === 'ok' && q.exp.mayAccept === accepted),
-        )
+        // Frames with one id (an event, its forgeries, an oversized copy) may be answered in
+        // any order: an answer goes to the frame it fits best (see bestFit).
+        const at = bestFit(list, accepted, prefixOf(message))
         const [p] = list.splice(at, 1)
         if (list.length === 0) pending.oks.delete(id)
         if (p === undefined || p.exp.kind !== 'ok') {
@@ -237,6 +234,33 @@ export async function runWsFuzz(o: WsFuzzOptions): Promise<WsFuzzReport> {
   await Promise.all(Array.from({ length: o.connections }, worker))
   report.durationMs = performance.now() - started
   return report
+}
+
+/**
+ * Which of the frames waiting on one event id an OK belongs to. An acceptance
+ * goes to a frame that may be accepted. A refusal goes to a frame that must
+ * not be, rather than to one that may (which may still be accepted later),
+ * and among those to the one with the fewest allowed prefixes, so that a
+ * narrow expectation (an oversized copy: `invalid:`) is not left for an
+ * answer only a wide one fits (`blocked:`). Without any fit, the first.
+ */
+function bestFit(list: readonly Pending[], accepted: boolean, prefix: string): number {
+  let best = -1
+  let bestScore = Infinity
+  list.forEach((q, i) => {
+    if (q.exp.kind !== 'ok') return
+    if (accepted) {
+      if (q.exp.mayAccept && best < 0) best = i
+      return
+    }
+    if (!q.exp.prefixes.includes(prefix)) return
+    const score = (q.exp.mayAccept ? 1000 : 0) + q.exp.prefixes.length
+    if (score < bestScore) {
+      best = i
+      bestScore = score
+    }
+  })
+  return Math.max(0, best)
 }
 
 function register(pending: Outstanding, exp: Expectation, frame: FuzzFrame): void {

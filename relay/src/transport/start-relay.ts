@@ -13,6 +13,7 @@ import { buildRelayInfo, type RelayInfoOptions } from '../http/nip11'
 import type { AnnounceStore } from '../store/announce-store'
 import type { SyncMode } from '../store/database'
 import { SqliteAnnounceStore } from '../store/sqlite-store'
+import { answerClientError } from './client-error'
 import { ConnectionCounter } from './connection-counter'
 import { createHttpHandler, type HttpRoute } from './http-handler'
 
@@ -122,6 +123,10 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
   const info = (): ReturnType<typeof buildRelayInfo> =>
     buildRelayInfo(relay.limits, relay.announceTtlSeconds, infoOptions)
   const server = createServer(createHttpHandler({ info, routes: opts.routes, logger }))
+  // Node's own answer to a request its parser refuses is a bare status line; ours is JSON.
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    answerClientError(err, socket)
+  })
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: relay.limits.maxMessageBytes * OVERSIZE_PARSE_FACTOR,
