@@ -4,6 +4,7 @@
  * types, bad and huge bodies. Every answer must be a documented JSON error or
  * a success, never a 500 or a crash. `FUZZ_SEED=<n>` replays a run.
  */
+import { connect } from 'node:net'
 import { finalizeEvent } from 'nostr-tools/pure'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_BODY_BYTES } from '../../relay/src/api/http'
@@ -59,4 +60,37 @@ describe('HTTP API fuzz', () => {
     }
     expect(relay.ledger.audit().ok).toBe(true)
   }, 60_000)
+
+  // What the fuzz found: each of these was a 500 (or Node's bare status line) before.
+  it('answers absolute-form targets, a bad Host, oversized headers and junk with JSON 400/431', async () => {
+    const { port } = new URL(relay.httpUrl)
+    const raw = (request: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve) => {
+        const s = connect(Number(port), '127.0.0.1', () => s.write(request))
+        let out = ''
+        s.on('data', (d: Buffer) => (out += d.toString('latin1')))
+        s.on('close', () => {
+          // The JSON object, with or without chunked framing around it.
+          const body = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)
+          resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1] ?? 0), body })
+        })
+      })
+    const cases: [string, number, string][] = [
+      ['GET http://127.0.0.1/api/v1/pool HTTP/1.1\r\nHost: 127.0.0.1\r\n', 400, 'bad_request'],
+      ['GET http://[x/api/v1/pool HTTP/1.1\r\nHost: 127.0.0.1\r\n', 400, 'bad_request'],
+      ['GET /api/v1/pool HTTP/1.1\r\nHost: [\r\n', 400, 'bad_request'],
+      [
+        `GET /api/v1/pool HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n`,
+        431,
+        'headers_too_large',
+      ],
+      ['BREW /api/v1/pool HTTP/1.1\r\nHost: x\r\n', 400, 'bad_request'],
+    ]
+    for (const [head, status, error] of cases) {
+      const r = await raw(`${head}Connection: close\r\n\r\n`)
+      expect(r.status, head.slice(0, 40)).toBe(status)
+      expect(JSON.parse(r.body), head.slice(0, 40)).toMatchObject({ error })
+    }
+    expect((await fetch(`${relay.apiUrl}/pool`)).status).toBe(200)
+  })
 })

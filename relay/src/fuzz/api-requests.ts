@@ -133,6 +133,11 @@ export function apiRequestGenerator(
         `${API_PREFIX}/../v1/pool`,
         `${API_PREFIX}/${'a'.repeat(2000)}`,
         `${API_PREFIX}/pool%00`,
+        // Absolute-form targets, some of which no URL parser reads.
+        `http://127.0.0.1${API_PREFIX}/pool`,
+        `http://[x${API_PREFIX}/pool`,
+        `http://x:99999${API_PREFIX}/balance`,
+        `http://%zz${API_PREFIX}/pool`,
       ])
       return { path: p, method: r.pick(METHODS) }
     }
