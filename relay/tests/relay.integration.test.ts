@@ -265,7 +265,19 @@ describe('relay transport', () => {
     const { url, port } = await start({ info: { tseed: { api: '/api' } } })
     const info = (await fetchRelayInformation(url)) as unknown as Record<string, unknown>
     expect(info.supported_nips).toEqual([1, 11, 40])
-    expect(info.tseed).toEqual({ kinds: [21000], announce_ttl: 7200, api: '/api' })
+    expect(info.tseed).toEqual({
+      kinds: [21000],
+      announce_ttl: 7200,
+      api: '/api',
+      limits: {
+        max_filters: 10,
+        max_filter_values: 1000,
+        ephemeral_max_age: 300,
+        rate_limit: { burst: 120, per_second: 30 },
+        max_connections_per_ip: 20,
+        max_send_queue_bytes: 8 * 1024 * 1024,
+      },
+    })
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       headers: { Accept: 'application/nostr+json' },
     })

@@ -107,6 +107,7 @@ describe('operator limits, end to end', () => {
         'api-rate-burst': 3,
         'api-rate-per-second': 1,
         'tracker-max-numwant': 20,
+        'tracker-rate-burst': 2,
       }),
     )
     const relay = await startCli([
@@ -171,9 +172,43 @@ describe('operator limits, end to end', () => {
       const statuses: number[] = []
       for (let i = 0; i < 4; i++) statuses.push((await fetch(`${http}/api/v1/pool`)).status)
       expect(statuses).toEqual([200, 200, 200, 429])
+
+      // Tracker rate: two requests, then the bencoded refusal (HTTP 200, as trackers answer).
+      const reasons: string[] = []
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${http}/t/${'0'.repeat(32)}/announce?info_hash=x`)
+        expect(r.status).toBe(200)
+        reasons.push(Buffer.from(await r.arrayBuffer()).toString('latin1'))
+      }
+      expect(reasons[0]).not.toMatch(/too many requests/)
+      expect(reasons[1]).not.toMatch(/too many requests/)
+      expect(reasons[2]).toMatch(/failure reason.*too many requests from this address/)
     } finally {
       expect(await relay.stop()).toBe(0)
     }
+  })
+
+  it('lists every limit with its default in --help', async () => {
+    let out = ''
+    const io: CommandIo = {
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+      waitForStop: () => Promise.resolve('SIGTERM'),
+    }
+    expect(await runCli(['--help'], io)).toBe(0)
+    for (const flag of [
+      'max-connections-per-ip',
+      'rate-burst',
+      'max-send-queue-bytes',
+      'api-rate-burst',
+      'tracker-rate-burst',
+      'config',
+    ]) {
+      expect(out).toContain(`--${flag}`)
+    }
+    expect(out).toMatch(
+      /--max-connections-per-ip <n> +open WebSocket connections per client address, 1 to 1000000 \(default 20\)/,
+    )
   })
 
   it('stops with a clear error for a bad config file, naming the key', async () => {
