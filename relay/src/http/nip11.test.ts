@@ -31,7 +31,8 @@ describe('buildRelayInfo', () => {
 
   it('publishes the limits NIP-11 has no name for under tseed.limits, with what callers add', () => {
     const doc = buildRelayInfo({ ...DEFAULT_LIMITS, rateLimitBurst: 5, maxFilterValues: 9 }, 60, {
-      limits: { max_connections_per_ip: 3 },
+      limits: { max_connections_per_ip: 3, max_filter_values: 1 },
+      // Neither replaces an enforced value.
       tseed: { limits: 'ignored: tseed.limits is built from the enforced values' },
     })
     expect(doc.tseed.limits).toEqual({

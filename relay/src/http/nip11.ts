@@ -84,11 +84,11 @@ export function buildRelayInfo(
       announce_ttl: announceTtlSeconds,
       ...opts.tseed,
       limits: {
+        ...opts.limits,
         max_filters: limits.maxFilters,
         max_filter_values: limits.maxFilterValues,
         ephemeral_max_age: limits.ephemeralMaxAgeSeconds,
         rate_limit: { burst: limits.rateLimitBurst, per_second: limits.rateLimitPerSecond },
-        ...opts.limits,
       },
     },
   }

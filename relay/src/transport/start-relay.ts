@@ -114,10 +114,11 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes
   const infoOptions: RelayInfoOptions = {
     ...opts.info,
+    // The enforced values come last: a caller's entry cannot make the document drift from them.
     limits: {
+      ...opts.info?.limits,
       max_connections_per_ip: maxConnectionsPerIp,
       max_send_queue_bytes: maxBuffered,
-      ...opts.info?.limits,
     },
   }
   const info = (): ReturnType<typeof buildRelayInfo> =>
