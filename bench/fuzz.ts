@@ -6,6 +6,7 @@
  * relay's RSS before and after. `FUZZ_SEED=<n>` replays a run.
  */
 import type { ChildProcess } from 'node:child_process'
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure'
 import { OVERSIZE_PARSE_FACTOR } from '../relay/src/core/messages'
 import { DEFAULT_LIMITS } from '../relay/src/core/limits'
 import { frameGenerator } from '../relay/src/fuzz/nostr-frames'
@@ -46,8 +47,10 @@ export async function runFuzzBench(o: FuzzBenchOptions): Promise<FuzzBenchResult
   )
   const random = seeded(seed)
   const signed = signedPool(200, Math.floor(Date.now() / 1000), random)
+  const sk = generateSecretKey()
   const next = frameGenerator(random, {
     signed,
+    sign: (t) => finalizeEvent(t, sk),
     maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
     closingShare: 0.0005,
   })

@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NostrEvent } from 'nostr-tools/core'
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure'
 import { OVERSIZE_PARSE_FACTOR } from '../../relay/src/core/messages'
 import { frameGenerator } from '../../relay/src/fuzz/nostr-frames'
 import { fuzzSeed, seeded } from '../../relay/src/fuzz/prng'
@@ -67,8 +68,10 @@ function summary(r: WsFuzzReport): string {
 describe('relay front door fuzz', () => {
   it(`answers ${SLICES} slices of ${FRAMES_PER_SLICE} random frames as documented, keeps serving, in flat memory`, async () => {
     const random = seeded(SEED)
+    const sk = generateSecretKey()
     const next = frameGenerator(random, {
       signed,
+      sign: (t) => finalizeEvent(t, sk),
       maxMessageBytes: MAX_MESSAGE_BYTES,
       closingShare: 0.01,
     })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { verifyEvent } from 'nostr-tools/pure'
+import { finalizeEvent, generateSecretKey, verifyEvent } from 'nostr-tools/pure'
 import { expectAnswer } from './frame-oracle'
 import { frameGenerator } from './nostr-frames'
 import { seeded } from './prng'
@@ -16,7 +16,13 @@ describe('frameGenerator', () => {
   })
 
   it('covers every family, and every kind of expected answer', () => {
-    const next = frameGenerator(seeded(6), { signed, maxMessageBytes: 4096, closingShare: 0.01 })
+    const sk = generateSecretKey()
+    const next = frameGenerator(seeded(6), {
+      signed,
+      sign: (t) => finalizeEvent(t, sk),
+      maxMessageBytes: 4096,
+      closingShare: 0.01,
+    })
     const families = new Set<string>()
     const kinds = new Set<string>()
     for (let i = 0; i < 5000; i++) {
@@ -39,6 +45,7 @@ describe('frameGenerator', () => {
         'out-of-range',
         'oversized',
         'oversized-closing',
+        'resigned-announce',
         'unknown-verb',
         'valid-event',
         'well-formed',
@@ -59,5 +66,26 @@ describe('frameGenerator', () => {
       checked++
     }
     expect(checked).toBeGreaterThan(100)
+  })
+
+  it('signs mutated announces again when given a signer, and leaves them out without one', () => {
+    const sk = generateSecretKey()
+    const next = frameGenerator(seeded(8), {
+      signed,
+      sign: (t) => finalizeEvent(t, sk),
+      maxMessageBytes: 4096,
+    })
+    let resigned = 0
+    for (let i = 0; i < 2000; i++) {
+      const f = next()
+      if (f.family !== 'resigned-announce') continue
+      const e = (JSON.parse(f.text) as unknown[])[1] as Parameters<typeof verifyEvent>[0]
+      expect(verifyEvent({ ...e })).toBe(true)
+      expect(f.forged).toBe(false)
+      resigned++
+    }
+    expect(resigned).toBeGreaterThan(30)
+    const unsigned = frameGenerator(seeded(8), { signed, maxMessageBytes: 4096 })
+    for (let i = 0; i < 2000; i++) expect(unsigned().family).not.toBe('resigned-announce')
   })
 })

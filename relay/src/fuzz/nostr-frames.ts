@@ -5,7 +5,7 @@
  * oversized frames, control characters, duplicate keys, numbers out of range.
  * Everything comes from one seeded {@link Random}, so a seed replays a run.
  */
-import type { NostrEvent } from 'nostr-tools/core'
+import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
 import type { FrameTransport } from './frame-oracle'
 import type { Random } from './prng'
 
@@ -25,6 +25,12 @@ export interface FuzzFrame {
 export interface FrameGeneratorOptions {
   /** Valid signed events to mutate (kind 21000 announces and ephemeral events). */
   signed: readonly NostrEvent[]
+  /**
+   * Signs an event template with a key the relay has not seen: mutated
+   * announces are then signed again, so their tags reach the announce parser
+   * and the ledger instead of stopping at the signature check.
+   */
+  sign?: (template: EventTemplate) => NostrEvent
   /** The relay's frame limit, to aim oversized frames just over it. */
   maxMessageBytes: number
   /**
@@ -50,6 +56,32 @@ const ODD_NUMBERS = [
   '1e21',
   '0.0000001',
   '2147483648',
+]
+const ANNOUNCE_TAGS = [
+  'i',
+  'uploaded',
+  'downloaded',
+  'left',
+  'port',
+  'event',
+  'session',
+  'relay',
+  'expiration',
+  'x',
+]
+const ODD_TAG_VALUES = [
+  '99999999999999999999',
+  '18446744073709551615',
+  '',
+  ' 1',
+  '0x10',
+  'started',
+  'stopped',
+  'completed',
+  'paused',
+  'wss://relay.example',
+  'javascript:alert(1)',
+  'x'.repeat(300),
 ]
 const ODD_VALUES = [
   'null',
@@ -122,6 +154,32 @@ export function frameGenerator(r: Random, o: FrameGeneratorOptions): () => FuzzF
         else if (which === 6) m.tags = [...e.tags, ['x', hex(8)]]
         else m.sig = e.sig.slice(0, 64) + flipHex(e.sig.slice(64))
         return text(`["EVENT",${JSON.stringify(m)}]`, true)
+      },
+    ],
+    [
+      o.sign === undefined ? 0 : 4,
+      'resigned-announce',
+      () => {
+        const base = o.signed.find((e) => e.kind === 21000 && r.chance(0.3)) ?? signedEvent()
+        let tags = base.tags.map((t) => [...t])
+        const v = r.int(8)
+        const at = r.int(tags.length)
+        const name = r.pick(ANNOUNCE_TAGS)
+        const value = r.pick([...ODD_NUMBERS, ...ODD_TAG_VALUES, hex(40), hex(32)])
+        if (v === 0) tags[at] = [tags[at]?.[0] ?? name, value]
+        else if (v === 1) tags.push([name, value])
+        else if (v === 2) tags.splice(at, 1)
+        else if (v === 3) tags[at] = [...(tags[at] ?? [name]), value]
+        else if (v === 4) tags.push([...(tags[at] ?? [name])])
+        else if (v === 5) tags = tags.map((t) => (t[0] === name ? [name, value] : t))
+        else if (v === 6) tags.push(...Array.from({ length: 10 + r.int(10) }, () => ['x', hex(4)]))
+        else tags[at] = [name]
+        const createdAt = base.created_at + r.pick([0, 1, -1, -400, 1000, -100_000])
+        const content = r.chance(0.9) ? '' : 'x'
+        const e = o.sign?.({ kind: 21000, created_at: createdAt, tags, content })
+        if (e === undefined)
+          throw new Error('unreachable: the family has weight 0 without a signer')
+        return text(`["EVENT",${JSON.stringify(e)}]`, false)
       },
     ],
     [4, 'valid-event', () => text(`["EVENT",${eventJson(signedEvent())}]`, false)],
