@@ -108,6 +108,8 @@ describe('operator limits, end to end', () => {
         'api-rate-per-second': 1,
         'tracker-max-numwant': 20,
         'tracker-rate-burst': 2,
+        // The slowest refill there is, so a loaded machine cannot refill the burst mid-test.
+        'tracker-rate-per-second': 1,
       }),
     )
     const relay = await startCli([
@@ -135,7 +137,11 @@ describe('operator limits, end to end', () => {
         max_send_queue_bytes: 1_048_576,
         rate_limit: { burst: 6, per_second: 1 },
         api: { rate_limit: { burst: 3, per_second: 1 }, max_body_bytes: 16_384 },
-        tracker: { max_numwant: 20, default_numwant: 20 },
+        tracker: {
+          max_numwant: 20,
+          default_numwant: 20,
+          rate_limit: { burst: 2, per_second: 1 },
+        },
       })
 
       // Connections per address: the third is refused before the handshake.
