@@ -7,6 +7,8 @@
  *   signature, and answers OK. Nothing else.
  * - `tseed`: the full TSEED relay (`startTseedRelay`: verify, ledger, store,
  *   group commit) on the prepared database `db`.
+ * - `fuzz`: the TSEED relay on `db` with its default limits but the message
+ *   rate, for the front door fuzz (fuzz.ts).
  *
  * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
  */
@@ -62,8 +64,23 @@ if (mode === 'verify') {
     await running.close()
     return { synchronous, groupCommits: groups }
   }
+} else if (mode === 'fuzz' && db !== undefined) {
+  // Default limits but the message rate: the fuzz is a few clients sending as fast as they can.
+  const running = await startTseedRelay({
+    db,
+    port: 0,
+    verifier,
+    limits: { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
+    logger: quiet,
+  })
+  process.stdout.write(`READY ${running.url}\n`)
+  stop = async () => {
+    const stats = running.relay.stats
+    await running.close()
+    return { clients: stats.clients, subscriptions: stats.subscriptions }
+  }
 } else {
-  throw new Error('usage: relay-child.ts verify|tseed <threads> [db] [normal|full]')
+  throw new Error('usage: relay-child.ts verify|tseed|fuzz <threads> [db] [normal|full]')
 }
 
 /** The verify-only relay's whole job per frame. */

@@ -22,7 +22,8 @@
  *
  * Options: --events N --per-key N --swarms N --connections N --window N
  * --threads N --time-limit S --reqs N --synchronous normal|full
- * --only verify|tseed|tracker --tracker-seconds S --cpu-prof DIR --json FILE
+ * --only verify|tseed|tracker|fuzz --tracker-seconds S --cpu-prof DIR --json FILE
+ * --fuzz-frames N (the front door fuzz, fuzz.ts; only with --only fuzz)
  * --verifier auto|native|wasm|both --raw-seconds S
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -47,6 +48,7 @@ import { keyCount, swarmHash, type PlanOptions } from './plan'
 import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
+import { runFuzzBench } from './fuzz'
 import { runTrackerBench, type TrackerRun } from './tracker'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
@@ -64,7 +66,8 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | 'tracker' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | 'fuzz' | undefined
+  fuzzFrames: number
   trackerSeconds: number
   cpuProf: string | undefined
   json: string | undefined
@@ -108,6 +111,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       verifier: { type: 'string', default: 'auto' },
       'raw-seconds': { type: 'string', default: '2' },
+      'fuzz-frames': { type: 'string', default: '1000000' },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -121,8 +125,14 @@ function parseOptions(argv: string[]): Options {
     throw new Error('--synchronous must be normal or full')
   }
   const only = values.only
-  if (only !== undefined && only !== 'verify' && only !== 'tseed' && only !== 'tracker') {
-    throw new Error('--only must be verify, tseed or tracker')
+  if (
+    only !== undefined &&
+    only !== 'verify' &&
+    only !== 'tseed' &&
+    only !== 'tracker' &&
+    only !== 'fuzz'
+  ) {
+    throw new Error('--only must be verify, tseed, tracker or fuzz')
   }
   const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
   if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
@@ -143,6 +153,7 @@ function parseOptions(argv: string[]): Options {
     json: values.json,
     verifier,
     rawSeconds: int('raw-seconds', values['raw-seconds'], 0, 30),
+    fuzzFrames: int('fuzz-frames', values['fuzz-frames'], 1, 100_000_000),
   }
 }
 
@@ -316,6 +327,10 @@ async function main(): Promise<void> {
     await trackerPart(o)
     return
   }
+  if (o.only === 'fuzz') {
+    await fuzzPart(o)
+    return
+  }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
   console.info(
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
@@ -465,6 +480,23 @@ async function main(): Promise<void> {
 function trackerPart(o: Options): Promise<TrackerRun[]> {
   console.info('(c) HTTP tracker endpoint')
   return runTrackerBench({ seconds: o.trackerSeconds, connections: 32, swarms: 1000, peers: 2000 })
+}
+
+/** (d) The front door fuzz against the TSEED relay in a child process; exits 1 on a finding. */
+async function fuzzPart(o: Options): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tseed-fuzz-'))
+  try {
+    const r = await runFuzzBench({
+      frames: o.fuzzFrames,
+      connections: o.connections,
+      start: () =>
+        startChild(['fuzz', String(o.threads), join(dir, 'relay.sqlite')], undefined, 'fuzz'),
+    })
+    if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(r, null, 2))
+    if (r.crashes > 0 || r.violations > 0) process.exitCode = 1
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** After (b): the journal audits and the store holds an announce per accepted event. */

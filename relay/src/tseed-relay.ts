@@ -15,6 +15,8 @@ import { POOL_URL } from '../../src/balance/webledger'
 import { TORRENT_ANNOUNCE, TORRENT_METADATA } from '../../src/nostr/kinds'
 import { API_PREFIX, createApi, describeEndpoints, type Api, type ApiLogger } from './api'
 import type { DepositOptions } from './api/deposits'
+import { DEFAULT_MAX_BODY_BYTES } from './api/http'
+import { DEFAULT_API_RATE_LIMIT } from './api/router'
 import type { WithdrawOptions } from './api/withdrawals'
 import type { Relay } from './core/relay'
 import type { RelayInfoOptions } from './http/nip11'
@@ -216,6 +218,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
         extraNips: [98, ...(torrents === undefined ? [] : [35]), ...(info?.extraNips ?? [])],
         limitation: { payment_required: true, ...info?.limitation },
         tseed: tseedInfo,
+        limits: { ...apiAndTrackerLimits(apiOptions, tracker.options), ...info?.limits },
       },
     })
     const httpUrl = running.url.replace(/^ws/, 'http')
@@ -285,6 +288,29 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     db?.close()
     if (ownsLightning) await lightning.close()
     throw err
+  }
+}
+
+/** The API's and the tracker's limits as published under NIP-11 `tseed.limits`. */
+function apiAndTrackerLimits(
+  api: TseedRelayOptions['api'],
+  tracker: Readonly<TrackerOptions>,
+): Record<string, unknown> {
+  const apiRate = api?.rateLimit ?? DEFAULT_API_RATE_LIMIT
+  return {
+    api: {
+      rate_limit: { burst: apiRate.burst, per_second: apiRate.perSecond },
+      max_body_bytes: api?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    },
+    tracker: {
+      rate_limit:
+        tracker.rateLimit === null
+          ? null
+          : { burst: tracker.rateLimit.burst, per_second: tracker.rateLimit.perSecond },
+      default_numwant: tracker.defaultNumwant,
+      max_numwant: tracker.maxNumwant,
+      max_peers: tracker.maxPeers,
+    },
   }
 }
 

@@ -6,6 +6,7 @@ import { fetchRelayInformation, useFetchImplementation } from 'nostr-tools/nip11
 import { Relay as NostrRelay, useWebSocketImplementation } from 'nostr-tools/relay'
 import { WebSocket } from 'ws'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { AnnounceStore } from '../src/store/announce-store'
 import { startRelay, type RunningRelay, type StartRelayOptions } from '../src/transport/start-relay'
 import { HASH_A, HASH_B, newKey, SESSION_2, signAnnounce, signEvent } from './fixtures'
 import { isNotice, isOk, RawClient } from './ws-client'
@@ -265,11 +266,56 @@ describe('relay transport', () => {
     const { url, port } = await start({ info: { tseed: { api: '/api' } } })
     const info = (await fetchRelayInformation(url)) as unknown as Record<string, unknown>
     expect(info.supported_nips).toEqual([1, 11, 40])
-    expect(info.tseed).toEqual({ kinds: [21000], announce_ttl: 7200, api: '/api' })
+    expect(info.tseed).toEqual({
+      kinds: [21000],
+      announce_ttl: 7200,
+      api: '/api',
+      limits: {
+        max_filters: 10,
+        max_filter_values: 1000,
+        ephemeral_max_age: 300,
+        rate_limit: { burst: 120, per_second: 30 },
+        max_connections_per_ip: 20,
+        max_send_queue_bytes: 8 * 1024 * 1024,
+      },
+    })
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       headers: { Accept: 'application/nostr+json' },
     })
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('drops a connection that stops reading once its unsent output passes maxBufferedBytes', async () => {
+    // A store whose every query answers with large events: the output of a few REQs is
+    // far more than the kernel's socket buffers hold, so the rest queues in the relay.
+    // Distinct ids, as the relay sends an event once per REQ; a store is trusted, so the
+    // copies need no signature of their own.
+    const big = signEvent(newKey().sk, 21000, now(), [], 'x'.repeat(60_000))
+    const events = Array.from({ length: 500 }, (_, i) => ({
+      ...big,
+      id: i.toString(16).padStart(64, '0'),
+    }))
+    const store: AnnounceStore = {
+      hasId: () => Promise.resolve(false),
+      current: () => Promise.resolve(undefined),
+      put: () => Promise.resolve('stored'),
+      query: (_f, _now, limit) => Promise.resolve(events.slice(0, limit)),
+      pruneExpired: () => Promise.resolve(0),
+      close: () => Promise.resolve(),
+    }
+    const { url, relay } = await start({ store, maxBufferedBytes: 1024 * 1024 })
+    const stalled = await raw(url)
+    stalled.send(['REQ', 'first', { kinds: [21000], limit: 1 }])
+    await stalled.next((m) => m[0] === 'EOSE')
+    expect(relay.stats.clients).toBe(1)
+    // The client stops reading; TCP back-pressure then leaves the relay's output unsent.
+    ;(stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    for (let i = 0; i < 20; i++) stalled.send(['REQ', `s${i}`, { kinds: [21000], limit: 500 }])
+    await expect.poll(() => relay.stats.clients, { timeout: 5_000 }).toBe(0)
+    // Everyone else is still served.
+    const other = await raw(url)
+    other.send(['REQ', 'x', { kinds: [21000], limit: 1 }])
+    expect((await other.next((m) => m[0] === 'EOSE'))[1]).toBe('x')
   })
 
   it('caps connections per IP', async () => {

@@ -107,6 +107,11 @@ export function describeEndpoints(): string[] {
   return ENDPOINTS.map((e) => `${e.method} ${e.pattern}${e.auth ? ' (NIP-98)' : ''}`)
 }
 
+/** Requests per client address when the operator sets none. */
+export const DEFAULT_API_RATE_LIMIT: Readonly<{ burst: number; perSecond: number }> = Object.freeze(
+  { burst: 60, perSecond: 20 },
+)
+
 export interface ApiRouteOptions {
   /** Rebuild the public URL and client address from X-Forwarded-* (behind your own proxy only). */
   trustProxy: boolean
@@ -132,7 +137,7 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
     ...(options.verify !== undefined ? { verify: options.verify } : {}),
   })
   const limiter = new AddressLimiter(
-    options.rateLimit ?? { burst: 60, perSecond: 20 },
+    options.rateLimit ?? DEFAULT_API_RATE_LIMIT,
     options.clockMs ?? Date.now,
   )
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
@@ -163,6 +168,7 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
         res.setHeader('Allow', allow)
         throw new ApiError(405, 'method_not_allowed', `${path} accepts ${allow}`)
       }
+      const origin = requestOrigin(req, options.trustProxy)
       const raw = endpoint.method === 'POST' ? await readBody(req, maxBody) : new Uint8Array(0)
       let pubkey = ''
       let authId = ''
@@ -173,7 +179,6 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
       }
       const body: JsonObject = endpoint.method === 'POST' ? parseJsonObject(raw) : {}
       const params = endpoint.path.exec(rest)?.slice(1) ?? []
-      const origin = new URL(publicUrl(req, options.trustProxy)).origin
       const reply = await endpoint.handle(services, { url, params, pubkey, authId, body, origin })
       answer(res, reply.status ?? 200, reply.body)
     } catch (err) {
@@ -190,6 +195,22 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
       })
     }
     return true
+  }
+}
+
+/**
+ * The origin of the URL the client used. A Host header or an absolute-form
+ * target (`GET http://host/api/v1/pool`) that does not make a URL is the
+ * client's mistake: 400, never an internal error.
+ */
+function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
+  if (req.url?.startsWith('/') !== true) {
+    throw new ApiError(400, 'bad_request', 'the request target must be a path such as /api/v1/pool')
+  }
+  try {
+    return new URL(publicUrl(req, trustProxy)).origin
+  } catch {
+    throw new ApiError(400, 'bad_request', 'the Host header does not name a host')
   }
 }
 

@@ -17,7 +17,31 @@ describe('buildRelayInfo', () => {
       auth_required: false,
       payment_required: false,
     })
-    expect(doc.tseed).toEqual({ kinds: [21000], announce_ttl: 3600 })
+    expect(doc.tseed).toEqual({
+      kinds: [21000],
+      announce_ttl: 3600,
+      limits: {
+        max_filters: 10,
+        max_filter_values: 1000,
+        ephemeral_max_age: 300,
+        rate_limit: { burst: 120, per_second: 30 },
+      },
+    })
+  })
+
+  it('publishes the limits NIP-11 has no name for under tseed.limits, with what callers add', () => {
+    const doc = buildRelayInfo({ ...DEFAULT_LIMITS, rateLimitBurst: 5, maxFilterValues: 9 }, 60, {
+      limits: { max_connections_per_ip: 3, max_filter_values: 1 },
+      // Neither replaces an enforced value.
+      tseed: { limits: 'ignored: tseed.limits is built from the enforced values' },
+    })
+    expect(doc.tseed.limits).toEqual({
+      max_filters: 10,
+      max_filter_values: 9,
+      ephemeral_max_age: 300,
+      rate_limit: { burst: 5, per_second: 30 },
+      max_connections_per_ip: 3,
+    })
   })
 
   it('merges what later components add', () => {
@@ -39,6 +63,7 @@ describe('buildRelayInfo', () => {
       announce_ttl: 7200,
       api: '/api',
       pool: 'urn:pool:TSEED:satoshi',
+      limits: expect.objectContaining({ max_filters: 10 }) as unknown,
     })
     expect(doc.payments_url).toBe('https://relay.example/pay')
   })

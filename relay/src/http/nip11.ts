@@ -30,6 +30,8 @@ export interface RelayInfoOptions {
   limitation?: Record<string, number | boolean>
   /** Merged into the `tseed` object. */
   tseed?: Record<string, unknown>
+  /** Merged into `tseed.limits`: limits NIP-11 has no name for (connections, API, tracker). */
+  limits?: Record<string, unknown>
   /** Other top-level NIP-11 fields (`icon`, `terms_of_service`, `payments_url`, …). */
   extra?: Record<string, unknown>
 }
@@ -77,7 +79,18 @@ export function buildRelayInfo(
       restricted_writes: true,
       ...opts.limitation,
     },
-    tseed: { kinds: [TORRENT_ANNOUNCE], announce_ttl: announceTtlSeconds, ...opts.tseed },
+    tseed: {
+      kinds: [TORRENT_ANNOUNCE],
+      announce_ttl: announceTtlSeconds,
+      ...opts.tseed,
+      limits: {
+        ...opts.limits,
+        max_filters: limits.maxFilters,
+        max_filter_values: limits.maxFilterValues,
+        ephemeral_max_age: limits.ephemeralMaxAgeSeconds,
+        rate_limit: { burst: limits.rateLimitBurst, per_second: limits.rateLimitPerSecond },
+      },
+    },
   }
   if (opts.pubkey !== undefined) doc.pubkey = opts.pubkey
   if (opts.contact !== undefined) doc.contact = opts.contact

@@ -12,6 +12,7 @@ import {
   usage,
   type CliFlag,
 } from '../cli-options'
+import { applyConfigText } from '../config-file'
 import { Ledger } from '../ledger/ledger'
 import { openDatabase } from '../store/database'
 
@@ -51,6 +52,12 @@ export interface CommandSpec<T extends { db: string }> {
   /** Positional arguments, e.g. `{ synopsis: 'FILE', max: 1 }`; none by default. */
   positionals?: { synopsis: string; max: number }
   /**
+   * A settings file named by a flag (`--config FILE`): its values are applied
+   * over `defaults` and under the command line. `path` picks the file from
+   * the parsed options, `read` returns its text.
+   */
+  config?: { path(options: T): string | undefined; read(path: string): string }
+  /**
    * Runs the command on the parsed options. A CliUsageError is printed with
    * the help (exit 2), an OperatorError as one line (exit 1).
    */
@@ -72,10 +79,26 @@ export function defineCommand<T extends { db: string }>(spec: CommandSpec<T>): C
     summary: spec.summary,
     help: () => help,
     async run(argv, io) {
-      const r = parseCliWithArgs(argv, spec.flags, defaults, spec.positionals?.max ?? 0)
+      const max = spec.positionals?.max ?? 0
+      let r = parseCliWithArgs(argv, spec.flags, defaults, max)
       if (r.help) {
         io.out(help)
         return 0
+      }
+      const file = spec.config?.path(r.options)
+      if (spec.config !== undefined && file !== undefined) {
+        let text: string
+        try {
+          text = spec.config.read(file)
+        } catch (err) {
+          throw new OperatorError(
+            `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`,
+          )
+        }
+        // Parsed again over the file's values so that the command line wins.
+        const fromFile = applyConfigText(text, file, spec.flags, defaults)
+        r = parseCliWithArgs(argv, spec.flags, fromFile, max)
+        if (r.help) return 0
       }
       return spec.run(r.options, r.args, io)
     },

@@ -1,6 +1,7 @@
 /**
  * `npm run relay -- [start]`: runs the TSEED relay until SIGINT or SIGTERM.
  */
+import { readFileSync } from 'node:fs'
 import { DEFAULT_PRICING, DEFAULT_RARITY, type PricingConfig } from '../../../src/balance/pricing'
 import {
   RELAY_CLI_DEFAULTS,
@@ -11,6 +12,13 @@ import {
   type RelayCliOptions,
   type TseedCliOptions,
 } from '../cli-options'
+import { CONFIG_FLAG, type ConfigFileOption } from '../config-file'
+import {
+  LIMIT_CLI_DEFAULTS,
+  LIMIT_FLAGS,
+  limitStartOptions,
+  type LimitCliOptions,
+} from '../limit-flags'
 import {
   LIGHTNING_CLI_DEFAULTS,
   LIGHTNING_FLAGS,
@@ -34,13 +42,16 @@ import { defineCommand } from './io'
 export type StartOptions = RelayCliOptions &
   LightningCliOptions &
   TseedCliOptions &
-  TrackerCliOptions
+  TrackerCliOptions &
+  LimitCliOptions &
+  ConfigFileOption
 
 export const START_DEFAULTS: Readonly<StartOptions> = Object.freeze({
   ...RELAY_CLI_DEFAULTS,
   ...LIGHTNING_CLI_DEFAULTS,
   ...TSEED_CLI_DEFAULTS,
   ...TRACKER_CLI_DEFAULTS,
+  ...LIMIT_CLI_DEFAULTS,
 })
 
 const START_FLAGS: readonly CliFlag<StartOptions>[] = [
@@ -48,6 +59,8 @@ const START_FLAGS: readonly CliFlag<StartOptions>[] = [
   ...LIGHTNING_FLAGS,
   ...TSEED_FLAGS,
   ...TRACKER_FLAGS,
+  ...LIMIT_FLAGS,
+  CONFIG_FLAG,
 ]
 
 /**
@@ -68,6 +81,7 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     ...(o.nwcUri !== undefined ? { nwcUri: o.nwcUri } : {}),
     ...(o.nwcUriFile !== undefined ? { nwcUriFile: o.nwcUriFile } : {}),
   }
+  const limits = limitStartOptions(o)
   return {
     host: o.host,
     port: o.port,
@@ -79,7 +93,11 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     settleIntervalMs: o.settleIntervalSeconds * 1000,
     trustProxy: o.trustProxy,
     torrentIndex: o.torrentIndex,
-    tracker: trackerOptions(o),
+    tracker: { ...trackerOptions(o), ...limits.tracker },
+    limits: limits.limits,
+    maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    api: limits.api,
     ...(o.bootstrapPool !== undefined ? { bootstrapPool: o.bootstrapPool } : {}),
     ...(o.network !== undefined ? { network: o.network } : {}),
     ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
@@ -95,6 +113,7 @@ export const startCommand = defineCommand<StartOptions>({
     'This is the default command.',
   flags: START_FLAGS,
   defaults: START_DEFAULTS,
+  config: { path: (o) => o.config, read: (file) => readFileSync(file, 'utf8') },
   async run(o, _args, io) {
     const problem = (m: string, ...d: unknown[]): void => {
       io.err(`${[m, ...d.map(String)].join(' ')}\n`)

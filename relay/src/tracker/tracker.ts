@@ -73,6 +73,8 @@ export interface TrackerStats {
 export interface Tracker {
   route: HttpRoute
   swarms: Swarms
+  /** The options in force, defaults filled in (published in NIP-11). */
+  readonly options: Readonly<TrackerOptions>
   readonly stats: TrackerStats
   /** Stops the sweep timer. The database belongs to the caller. */
   close(): void
@@ -160,6 +162,7 @@ export function createTracker(deps: TrackerDeps, options: Partial<TrackerOptions
   return {
     route,
     swarms,
+    options: Object.freeze({ ...o }),
     get stats() {
       return {
         ...stats,

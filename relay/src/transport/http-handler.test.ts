@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS } from '../core/limits'
 import { buildRelayInfo } from '../http/nip11'
@@ -32,7 +32,7 @@ describe('createHttpHandler', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     const doc = (await res.json()) as { supported_nips: number[]; tseed: unknown }
     expect(doc.supported_nips).toEqual([1, 11, 40])
-    expect(doc.tseed).toEqual({ kinds: [21000], announce_ttl: 7200 })
+    expect(doc.tseed).toMatchObject({ kinds: [21000], announce_ttl: 7200 })
   })
 
   it('serves a text page on / and 404 elsewhere', async () => {
@@ -85,5 +85,27 @@ describe('createHttpHandler', () => {
     expect(
       (await fetch(`${base}/`, { headers: { Accept: 'application/nostr+json' } })).status,
     ).toBe(200)
+  })
+
+  it('answers a request target no URL parser reads with a JSON 400, not an internal error', async () => {
+    const errors: unknown[] = []
+    const base = await serve({
+      logger: { warn: () => undefined, error: (...a: unknown[]) => errors.push(a) },
+    })
+    const { port } = new URL(base)
+    for (const target of ['http://[x/api/v1/pool', 'http://x:99999/', 'http://%zz/']) {
+      const out = await new Promise<string>((resolve) => {
+        const s = connect(Number(port), '127.0.0.1', () => {
+          s.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+        })
+        let o = ''
+        s.on('data', (d: Buffer) => (o += d.toString()))
+        s.on('close', () => {
+          resolve(o)
+        })
+      })
+      expect(out, target).toMatch(/^HTTP\/1\.1 400 [^]*application\/json[^]*"error":"bad_request"/)
+    }
+    expect(errors).toEqual([])
   })
 })

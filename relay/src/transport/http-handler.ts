@@ -54,7 +54,14 @@ export function createHttpHandler(
       res.end()
       return
     }
-    const url = new URL(req.url ?? '/', 'http://relay.invalid')
+    const url = requestUrl(req)
+    if (url === undefined) {
+      // An absolute-form target Node's parser let through but no URL parser reads
+      // (`GET http://[x/ HTTP/1.1`): the client's mistake, not an internal error.
+      res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify({ error: 'bad_request', message: 'the request target is not a URL' }))
+      return
+    }
     const isRead = req.method === 'GET' || req.method === 'HEAD'
     if (isRead && url.pathname === '/' && (req.headers.accept ?? '').includes(NOSTR_JSON)) {
       const body = JSON.stringify(opts.info())
@@ -74,6 +81,15 @@ export function createHttpHandler(
       return
     }
     text(res, 404, 'Not found\n')
+  }
+}
+
+/** The request's URL, or undefined when its target cannot be parsed. */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://relay.invalid')
+  } catch {
+    return undefined
   }
 }
 

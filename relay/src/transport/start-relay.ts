@@ -13,6 +13,7 @@ import { buildRelayInfo, type RelayInfoOptions } from '../http/nip11'
 import type { AnnounceStore } from '../store/announce-store'
 import type { SyncMode } from '../store/database'
 import { SqliteAnnounceStore } from '../store/sqlite-store'
+import { answerClientError } from './client-error'
 import { ConnectionCounter } from './connection-counter'
 import { createHttpHandler, type HttpRoute } from './http-handler'
 
@@ -66,14 +67,16 @@ export interface RunningRelay {
   close(): Promise<void>
 }
 
-const DEFAULTS = {
+/** Connection-level defaults; the message-level ones are `DEFAULT_LIMITS`. */
+export const START_RELAY_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   maxConnectionsPerIp: 20,
   pingIntervalMs: 30_000,
   pruneIntervalMs: 60_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   closeGraceMs: 2_000,
-}
+})
+const DEFAULTS = START_RELAY_DEFAULTS
 
 /**
  * Starts the relay: one `node:http` server that serves NIP-11 and the HTTP
@@ -107,16 +110,30 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RunningR
     throw err
   }
 
+  const maxConnectionsPerIp = opts.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp
+  const maxBuffered = opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes
+  const infoOptions: RelayInfoOptions = {
+    ...opts.info,
+    // The enforced values come last: a caller's entry cannot make the document drift from them.
+    limits: {
+      ...opts.info?.limits,
+      max_connections_per_ip: maxConnectionsPerIp,
+      max_send_queue_bytes: maxBuffered,
+    },
+  }
   const info = (): ReturnType<typeof buildRelayInfo> =>
-    buildRelayInfo(relay.limits, relay.announceTtlSeconds, opts.info)
+    buildRelayInfo(relay.limits, relay.announceTtlSeconds, infoOptions)
   const server = createServer(createHttpHandler({ info, routes: opts.routes, logger }))
+  // Node's own answer to a request its parser refuses is a bare status line; ours is JSON.
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    answerClientError(err, socket)
+  })
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: relay.limits.maxMessageBytes * OVERSIZE_PARSE_FACTOR,
     perMessageDeflate: false,
   })
-  const perIp = new ConnectionCounter(opts.maxConnectionsPerIp ?? DEFAULTS.maxConnectionsPerIp)
-  const maxBuffered = opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes
+  const perIp = new ConnectionCounter(maxConnectionsPerIp)
   const alive = new WeakMap<WebSocket, boolean>()
   let nextClient = 0
   let closing = false
