@@ -6,7 +6,8 @@ import { fetchRelayInformation, useFetchImplementation } from 'nostr-tools/nip11
 import { Relay as NostrRelay, useWebSocketImplementation } from 'nostr-tools/relay'
 import { WebSocket } from 'ws'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { AnnounceStore } from '../src/store/announce-store'
+import type { Filter } from '../src/core/filters'
+import { MemoryAnnounceStore } from '../src/store/memory-store'
 import { startRelay, type RunningRelay, type StartRelayOptions } from '../src/transport/start-relay'
 import { HASH_A, HASH_B, newKey, SESSION_2, signAnnounce, signEvent } from './fixtures'
 import { isNotice, isOk, RawClient } from './ws-client'
@@ -295,15 +296,12 @@ describe('relay transport', () => {
       ...big,
       id: i.toString(16).padStart(64, '0'),
     }))
-    const store: AnnounceStore = {
-      hasId: () => Promise.resolve(false),
-      current: () => Promise.resolve(undefined),
-      put: () => Promise.resolve('stored'),
-      query: (_f, _now, limit) => Promise.resolve(events.slice(0, limit)),
-      pruneExpired: () => Promise.resolve(0),
-      close: () => Promise.resolve(),
+    class BigEvents extends MemoryAnnounceStore {
+      override query(_f: Filter, _now: number, limit: number): Promise<NostrEvent[]> {
+        return Promise.resolve(events.slice(0, limit))
+      }
     }
-    const { url, relay } = await start({ store, maxBufferedBytes: 1024 * 1024 })
+    const { url, relay } = await start({ store: new BigEvents(), maxBufferedBytes: 1024 * 1024 })
     const stalled = await raw(url)
     stalled.send(['REQ', 'first', { kinds: [21000], limit: 1 }])
     await stalled.next((m) => m[0] === 'EOSE')
