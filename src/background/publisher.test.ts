@@ -237,6 +237,21 @@ describe('createPublisher', () => {
     })
   })
 
+  it('gives two announces of one session signed in the same second different timestamps', async () => {
+    const ob = await outbox()
+    const p = scriptedPool()
+    p.up.add(A)
+    const pub = createPublisher(deps({ outbox: ob, pool: p.pool }))
+    await ob.add(entry(1), [A])
+    await pub.drain()
+    await ob.add({ ...entry(1), announce: announce(1, { event: 'stopped' }) }, [A])
+    await pub.drain()
+    const [first, second] = p.published.map((x) => x.event)
+    expect(second?.tags).toContainEqual(['event', 'stopped'])
+    expect(first?.created_at).toBe(Math.floor(clock.now / 1000))
+    expect(second?.created_at).toBe(Math.floor(clock.now / 1000) + 1)
+  })
+
   it('follows relay list changes for announces still in the queue', async () => {
     const ob = await outbox()
     const p = scriptedPool()

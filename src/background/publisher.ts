@@ -5,6 +5,7 @@ import { withResult, type Outbox, type OutboxEntry } from './outbox'
 import type { PublishOutcome } from './publish-outcome'
 import { isUnfinished, type RelayResult, type RelayResults } from './relay-result'
 import type { RelayPool } from './relay-pool'
+import { createSessionClock, type SessionClock } from './session-clock'
 import type { Signer } from './signer/signer'
 
 /**
@@ -50,6 +51,7 @@ export interface Publisher {
  * for it at once, whatever each announce's own retry time says.
  */
 export function createPublisher(deps: PublisherDeps): Publisher {
+  const sessionClock = createSessionClock()
   return {
     async drain(force = false) {
       const relays = await deps.relays()
@@ -60,7 +62,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       const signer = deps.signer()
       if (signer === null) return { nextWakeAt: null, waitingForKey: true }
       if (force) deps.pool.resetBackoff()
-      const sign = createEntrySigner(deps, signer)
+      const sign = createEntrySigner(deps, signer, sessionClock)
       const wakes = await Promise.all(relays.map((url) => drainRelay(deps, url, work, sign, force)))
       await deps.outbox.prune()
       const pending = wakes.filter((w): w is number => w !== null)
@@ -81,7 +83,11 @@ type EntrySigner = {
  * Signs each entry at most once per drain, however many relays want it, and
  * only when a relay is actually reachable, so the timestamp is fresh.
  */
-function createEntrySigner(deps: PublisherDeps, signer: Signer): EntrySigner {
+function createEntrySigner(
+  deps: PublisherDeps,
+  signer: Signer,
+  sessionClock: SessionClock,
+): EntrySigner {
   const inFlight = new Map<number, Promise<NostrEvent>>()
   return {
     auth: (t) => signer.signEvent(t),
@@ -99,7 +105,8 @@ function createEntrySigner(deps: PublisherDeps, signer: Signer): EntrySigner {
           ) {
             return kept.event
           }
-          const event = await signer.signEvent(toEventTemplate(e.announce, Math.floor(now / 1000)))
+          const createdAt = sessionClock.next(e.announce, Math.floor(now / 1000))
+          const event = await signer.signEvent(toEventTemplate(e.announce, createdAt))
           await deps.outbox.update(e.id, (cur) => ({ ...cur, signed: { event, signedAt: now } }))
           return event
         })()
