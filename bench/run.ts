@@ -24,6 +24,7 @@
  * --threads N --time-limit S --reqs N --synchronous normal|full
  * --only verify|tseed|tracker --tracker-seconds S --cpu-prof DIR --json FILE
  * --verifier auto|native|wasm|both --raw-seconds S
+ * --stored N [--stored-unsigned]: (b) starts on N stored announces (stored.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -48,6 +49,14 @@ import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
 import { runTrackerBench, type TrackerRun } from './tracker'
+import {
+  describeReqPlan,
+  describeStoredReqs,
+  measureStoredReqs,
+  prepareStored,
+  type StoredReqs,
+} from './stored'
+import type { StoredPlan } from './stored-plan'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
 
@@ -72,6 +81,9 @@ interface Options {
   verifier: 'auto' | 'native' | 'wasm' | 'both'
   /** Seconds per raw verification measurement; 0 skips them. */
   rawSeconds: number
+  /** Live announces (b)'s database holds before the load; 0 starts empty. */
+  stored: number
+  storedSign: boolean
 }
 
 interface RunReport {
@@ -108,6 +120,8 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       verifier: { type: 'string', default: 'auto' },
       'raw-seconds': { type: 'string', default: '2' },
+      stored: { type: 'string', default: '0' },
+      'stored-unsigned': { type: 'boolean', default: false },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -143,6 +157,8 @@ function parseOptions(argv: string[]): Options {
     json: values.json,
     verifier,
     rawSeconds: int('raw-seconds', values['raw-seconds'], 0, 30),
+    stored: int('stored', values.stored, 0, 5_000_000),
+    storedSign: !values['stored-unsigned'],
   }
 }
 
@@ -358,6 +374,7 @@ async function main(): Promise<void> {
   const ratioLine = (r: RunReport): string =>
     describeRelayRatios(rate(r.load.answered, r.load.durationMs), raw, o.threads)
   let reqs: { p50: number; p99: number; queries: number; events: number } | undefined
+  let storedReqs: StoredReqs | undefined
   try {
     for (const impl of relayImpls) {
       // The relay children pick their verifier from the environment they inherit.
@@ -372,6 +389,8 @@ async function main(): Promise<void> {
       if (o.only !== 'verify') {
         const db = join(dir, `relay-${impl}.sqlite`)
         const funded = keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey)
+        let stored: StoredPlan | undefined
+        if (o.stored > 0) stored = await prepareStored(db, o.stored, o.storedSign)
         const t1 = performance.now()
         fundDatabase(db, funded)
         console.info(
@@ -391,6 +410,10 @@ async function main(): Promise<void> {
           o,
           async () => {
             if (o.reqs === 0) return
+            if (stored !== undefined) {
+              storedReqs = await measureStoredReqs(child.url, stored, o.reqs, Math.ceil(o.reqs / 3))
+              return
+            }
             const hashes = Array.from({ length: o.reqs }, (_, i) => swarmHash(i % o.swarms))
             const r = await runReqs(child.url, hashes, 100)
             reqs = {
@@ -404,6 +427,9 @@ async function main(): Promise<void> {
         reports.push(report)
         console.info(describe(report).join('\n'))
         console.info(`  WAL file at its largest: ${fmt(wal.stop() / 2 ** 20)} MiB`)
+        if (storedReqs !== undefined) {
+          console.info([...describeStoredReqs(storedReqs), describeReqPlan(db)].join('\n'))
+        }
         if (reqs !== undefined) {
           console.info(
             `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
@@ -411,7 +437,7 @@ async function main(): Promise<void> {
           )
         }
         console.info(
-          `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0))}`,
+          `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0), o.stored)}`,
         )
         console.info(ratioLine(report))
       }
@@ -449,6 +475,7 @@ async function main(): Promise<void> {
               p99: percentile(r.load.latenciesMs, 99),
             })),
             reqs,
+            storedReqs,
             tracker,
           },
           null,
@@ -467,17 +494,18 @@ function trackerPart(o: Options): Promise<TrackerRun[]> {
   return runTrackerBench({ seconds: o.trackerSeconds, connections: 32, swarms: 1000, peers: 2000 })
 }
 
-/** After (b): the journal audits and the store holds an announce per accepted event. */
-function checkDatabase(path: string, accepted: number): string {
+/** After (b): the journal audits and the store holds an announce per accepted (or prebuilt) event. */
+function checkDatabase(path: string, accepted: number, stored: number): string {
   const db = openDatabase(path)
   try {
     const audit = new Ledger(db).audit()
-    const stored = db.prepare('SELECT count(*) FROM announces').pluck().get() as number
+    const count = db.prepare('SELECT count(*) FROM announces').pluck().get() as number
     const downloads = db
       .prepare("SELECT count(*) FROM ledger_postings WHERE kind = 'download'")
       .pluck()
       .get() as number
-    return `database after (b): audit ${audit.ok ? 'ok' : 'FAILED'}, ${fmt(stored)} announces stored for ${fmt(accepted)} accepted, ${fmt(downloads)} download postings`
+    const prebuilt = stored > 0 ? ` + ${fmt(stored)} prebuilt` : ''
+    return `database after (b): audit ${audit.ok ? 'ok' : 'FAILED'}, ${fmt(count)} announces stored for ${fmt(accepted)} accepted${prebuilt}, ${fmt(downloads)} download postings`
   } finally {
     db.close()
   }
