@@ -1,12 +1,14 @@
 /**
  * A relay under test, run as its own process so the load generator does not
- * share its event loop. `tsx bench/relay-child.ts <mode> <threads> [db] [sync]`:
+ * share its event loop. `tsx bench/relay-child.ts <mode> <threads> [db] [sync] [options]`:
  *
  * - `verify`: the verification limit. The same `ws` transport and worker
  *   pool as the relay; it parses each frame, checks the event's shape, id and
  *   signature, and answers OK. Nothing else.
  * - `tseed`: the full TSEED relay (`startTseedRelay`: verify, ledger, store,
  *   group commit) on the prepared database `db`.
+ *
+ * `options` (JSON, `tseed` only) is {@link ChildOptions}.
  *
  * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
  */
@@ -16,7 +18,18 @@ import { DEFAULT_LIMITS } from '../relay/src/core/limits'
 import { WorkerPoolVerifier } from '../relay/src/core/worker-verifier'
 import { startTseedRelay } from '../relay/src/tseed-relay'
 
-const [mode, threadsArg, db, sync] = process.argv.slice(2)
+/** What a bench stage may change in the `tseed` relay. */
+export interface ChildOptions {
+  /** Open connections per address; the ingest bench uses 1,000. */
+  maxConnectionsPerIp?: number
+  /** The relay's own per-connection limits (rate, subscriptions) instead of the ingest bench's unlimited rate. */
+  defaultLimits?: boolean
+  /** Print `TICK <relay stats json>` every `ticksMs`. */
+  ticksMs?: number
+}
+
+const [mode, threadsArg, db, sync, optionsArg] = process.argv.slice(2)
+const childOptions = JSON.parse(optionsArg ?? '{}') as ChildOptions
 const threads = Number(threadsArg)
 const verifier = await WorkerPoolVerifier.start({ threads })
 const quiet = { info: () => undefined, warn: console.warn, error: console.error }
@@ -47,14 +60,22 @@ if (mode === 'verify') {
     db,
     port: 0,
     verifier,
-    // The benchmark is one client hammering the relay: per-connection rate
-    // limits would measure the limiter, not the ingest.
-    limits: { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
-    maxConnectionsPerIp: 1000,
+    // The ingest benchmark is one client hammering the relay: per-connection
+    // rate limits would measure the limiter, not the ingest.
+    limits:
+      childOptions.defaultLimits === true
+        ? {}
+        : { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
+    maxConnectionsPerIp: childOptions.maxConnectionsPerIp ?? 1000,
     synchronous: sync === 'full' ? 'full' : 'normal',
     logger: quiet,
   })
   process.stdout.write(`READY ${running.url}\n`)
+  if (childOptions.ticksMs !== undefined) {
+    setInterval(() => {
+      process.stdout.write(`TICK ${JSON.stringify({ at: Date.now(), ...running.relay.stats })}\n`)
+    }, childOptions.ticksMs).unref()
+  }
   // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
   const synchronous = running.ledger.db.pragma('synchronous', { simple: true }) as number
   stop = async () => {

@@ -25,6 +25,7 @@
  * --only verify|tseed|tracker --tracker-seconds S --cpu-prof DIR --json FILE
  * --verifier auto|native|wasm|both --raw-seconds S
  * --stored N [--stored-unsigned]: (b) starts on N stored announces (stored.ts)
+ * --only clients [--clients N] [--seconds S]: many concurrent clients (clients.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -49,6 +50,7 @@ import { coresUsed, cpuPressure, cpuSnapshot, memory } from './proc'
 import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
 import { runTrackerBench, type TrackerRun } from './tracker'
+import { runClientsStage } from './clients'
 import {
   describeReqPlan,
   describeStoredReqs,
@@ -73,7 +75,7 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | 'tracker' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | 'clients' | undefined
   trackerSeconds: number
   cpuProf: string | undefined
   json: string | undefined
@@ -84,6 +86,9 @@ interface Options {
   /** Live announces (b)'s database holds before the load; 0 starts empty. */
   stored: number
   storedSign: boolean
+  /** `--only clients`: concurrent clients and seconds of publishing. */
+  clients: number
+  seconds: number
 }
 
 interface RunReport {
@@ -122,6 +127,8 @@ function parseOptions(argv: string[]): Options {
       'raw-seconds': { type: 'string', default: '2' },
       stored: { type: 'string', default: '0' },
       'stored-unsigned': { type: 'boolean', default: false },
+      clients: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '60' },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -135,8 +142,14 @@ function parseOptions(argv: string[]): Options {
     throw new Error('--synchronous must be normal or full')
   }
   const only = values.only
-  if (only !== undefined && only !== 'verify' && only !== 'tseed' && only !== 'tracker') {
-    throw new Error('--only must be verify, tseed or tracker')
+  if (
+    only !== undefined &&
+    only !== 'verify' &&
+    only !== 'tseed' &&
+    only !== 'tracker' &&
+    only !== 'clients'
+  ) {
+    throw new Error('--only must be verify, tseed, tracker or clients')
   }
   const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
   if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
@@ -159,6 +172,8 @@ function parseOptions(argv: string[]): Options {
     rawSeconds: int('raw-seconds', values['raw-seconds'], 0, 30),
     stored: int('stored', values.stored, 0, 5_000_000),
     storedSign: !values['stored-unsigned'],
+    clients: int('clients', values.clients, 1, 5_000),
+    seconds: int('seconds', values.seconds, 1, 600),
   }
 }
 
@@ -332,6 +347,10 @@ async function main(): Promise<void> {
     await trackerPart(o)
     return
   }
+  if (o.only === 'clients') {
+    await clientsPart(o)
+    return
+  }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
   console.info(
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
@@ -486,6 +505,34 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Many concurrent clients on the TSEED relay; only with `--only clients`. */
+async function clientsPart(o: Options): Promise<void> {
+  console.info(
+    `machine: ${availableParallelism()} cores, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${cpuPressure()}`,
+  )
+  const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-'))
+  try {
+    const report = await runClientsStage({
+      clients: o.clients,
+      seconds: o.seconds,
+      threads: o.threads,
+      stored: o.stored > 0 ? o.stored : 20_000,
+      storedSign: o.storedSign,
+      dir,
+    })
+    if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(report, null, 2))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.info(
+    `load average at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${cpuPressure()}`,
+  )
 }
 
 /** (c) The HTTP tracker endpoint next to other trackers, on their own wrk runs. */
