@@ -17,7 +17,8 @@
  *   posting), `left` 0 for seeders;
  * - `ledger_announce_seen`: the event id, so a replay is a duplicate, for
  *   announces inside the ledger's `created_at` window only: the ledger prunes
- *   older ids at each settlement, and refuses such old events anyway.
+ *   older ids at each settlement (one runs at the end of the build), and
+ *   refuses such old events anyway.
  *
  * Events are generated, and signed unless `sign` is false, on worker threads
  * (stored-worker.ts); the main thread only inserts, in a few big
@@ -46,6 +47,8 @@ export interface BuildReport {
   ms: number
   signed: boolean
   fileBytes: number
+  /** When the ledger's settlement ran at the end of the build, unix seconds. */
+  settledAt: number
 }
 
 /** Rows per transaction: a handful of transactions for a million announces. */
@@ -61,15 +64,22 @@ export async function buildStoredDatabase(
   const t0 = performance.now()
   const sign = options.sign ?? true
   const db = openDatabase(path)
+  let settledAt = plan.now
   try {
     // The components create their own tables, as the relay does on start.
     new SqliteAnnounceStore(db)
-    new Ledger(db)
+    const ledger = new Ledger(db)
     // Nothing else has the file open; a failed build is thrown away.
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
     db.pragma(`cache_size = -${BUILD_CACHE_KIB}`)
     await fill(db, plan, sign, options.threads ?? availableParallelism())
+    // A large build takes minutes. The relay's settlement timer would have
+    // pruned the seen ids that left the ledger's window meanwhile; one
+    // settlement now does the same, so the relay does not prune them all at
+    // once in the middle of a measurement.
+    settledAt = Math.floor(Date.now() / 1000)
+    ledger.settle(settledAt)
     db.pragma('journal_mode = WAL')
   } finally {
     db.close()
@@ -79,6 +89,7 @@ export async function buildStoredDatabase(
     ms: performance.now() - t0,
     signed: sign,
     fileBytes: statSync(path).size,
+    settledAt,
   }
 }
 

@@ -53,7 +53,7 @@ describe('the prebuilt database of `npm run bench -- --stored N`', () => {
     const now = Math.floor(Date.now() / 1000)
     // Spread over 20 minutes, so half are older than the ledger's seen-id window.
     const plan: StoredPlan = { ...defaultStoredPlan(400, now), swarms: 40, spreadSeconds: 1200 }
-    await buildStoredDatabase(built, plan, { threads: 2 })
+    const { settledAt } = await buildStoredDatabase(built, plan, { threads: 2 })
 
     // The same events through the relay's own write path: the store's put and
     // the ledger's accounting in one savepoint each, in arrival order, each
@@ -86,7 +86,7 @@ describe('the prebuilt database of `npm run bench -- --stored N`', () => {
         expect(put).toBe('stored')
       })
     }
-    ledger.settle(now)
+    ledger.settle(settledAt)
     db.close()
 
     for (const sql of TABLES) expect(rows(built, sql), sql).toEqual(rows(replayed, sql))
