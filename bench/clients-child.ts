@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import type { NostrEvent } from 'nostr-tools/core'
 import { loadNostrWasm } from '../relay/src/core/verifier'
@@ -59,6 +60,12 @@ export interface ClientsResult {
   /** OKs still missing when the run ended. */
   unanswered: number
   slow?: { startedAtMs: number; reqs: number; droppedAfterMs: number | null }
+  /** OKs that took over 100 ms: [ms into publishing when it arrived, latency]. */
+  slowOks: [number, number][]
+  /** This process's event-loop delay while publishing, ms beyond the 10 ms timer. */
+  loopDelay: { p50: number; p99: number; max: number }
+  /** Half-seconds in which that delay passed 50 ms: [ms into publishing, longest stall]. */
+  loopStalls: [number, number][]
 }
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ClientsConfig
@@ -137,13 +144,17 @@ for (const subs of config.subscriptions) {
   for (const s of subs) subscribersOf.set(s, (subscribersOf.get(s) ?? 0) + 1)
 }
 let expectedDeliveries = 0
+const slowOks: [number, number][] = []
+let publishStart = 0
 
 function onOk(i: number, msg: [string, string, boolean, string]): void {
   const p = pubs[i]
   const at = p?.sentAt.get(msg[1])
   if (p === undefined || at === undefined) return
   p.sentAt.delete(msg[1])
-  p.latencies.push(performance.now() - at)
+  const now = performance.now()
+  p.latencies.push(now - at)
+  if (now - at > 100) slowOks.push([Math.round(now - publishStart), Math.round(now - at)])
   if (msg[2]) {
     p.accepted++
     if (msg[3] === '') expectedDeliveries += subscribersOf.get(p.swarm) ?? 0
@@ -203,6 +214,18 @@ phase('subscribed')
 // 3. Publish for `seconds`, with the slow reader joining after `afterMs`.
 const timers: NodeJS.Timeout[] = []
 const start = performance.now()
+publishStart = start
+const loop = monitorEventLoopDelay({ resolution: 10 })
+loop.enable()
+const tick = monitorEventLoopDelay({ resolution: 10 })
+tick.enable()
+const loopStalls: [number, number][] = []
+const beyondTimer = (ns: number): number => Math.max(0, ns / 1e6 - 10)
+const stallTimer = setInterval(() => {
+  const worst = beyondTimer(tick.max)
+  tick.reset()
+  if (worst > 50) loopStalls.push([Math.round(performance.now() - start), Math.round(worst)])
+}, 500)
 phase('publish')
 clients.slice(0, pubs.length).forEach((c, i) => {
   const first = setTimeout(() => {
@@ -248,6 +271,8 @@ const slowDone = (async () => {
 })()
 await new Promise((r) => setTimeout(r, config.seconds * 1000))
 for (const t of timers) clearTimeout(t)
+loop.disable()
+clearInterval(stallTimer)
 await slowDone
 phase('drain')
 // Answers still on their way.
@@ -278,6 +303,13 @@ const result: ClientsResult = {
   errors,
   unanswered: pubs.reduce((sum, p) => sum + p.sentAt.size, 0),
   slow,
+  slowOks,
+  loopDelay: {
+    p50: beyondTimer(loop.percentile(50)),
+    p99: beyondTimer(loop.percentile(99)),
+    max: beyondTimer(loop.max),
+  },
+  loopStalls,
 }
 for (const c of clients) c.ws.terminate()
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)

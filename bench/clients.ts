@@ -60,6 +60,8 @@ export interface ClientsReport {
   }
   relayStats: unknown
   audit: string
+  /** Relay event-loop stalls over 50 ms while publishing: [s into publishing, ms]. */
+  relayStalls: [number, number][]
 }
 
 interface Lines {
@@ -130,7 +132,7 @@ export async function runClientsStage(o: ClientsStageOptions): Promise<ClientsRe
     ticksMs: 500,
   }
   let relayStats: unknown
-  const ticks: { at: number; clients: number }[] = []
+  const ticks: { at: number; clients: number; loopMaxMs: number }[] = []
   let onReady: (url: string) => void = () => undefined
   const ready = new Promise<string>((r) => (onReady = r))
   const relay = run(
@@ -141,8 +143,8 @@ export async function runClientsStage(o: ClientsStageOptions): Promise<ClientsRe
       const json = rest.join(' ')
       if (word === 'READY') onReady(json)
       if (word === 'TICK') {
-        const t = JSON.parse(json) as { at: number; clients: number }
-        ticks.push({ at: t.at, clients: t.clients })
+        const t = JSON.parse(json) as { at: number; clients: number; loopMaxMs: number }
+        ticks.push({ at: t.at, clients: t.clients, loopMaxMs: t.loopMaxMs })
       }
       if (word === 'STATS') relayStats = JSON.parse(json)
     },
@@ -168,13 +170,17 @@ export async function runClientsStage(o: ClientsStageOptions): Promise<ClientsRe
   let publishAt: { relay: CpuSnapshot; clients: CpuSnapshot } | undefined
   let drainAt: { relay: CpuSnapshot; clients: CpuSnapshot } | undefined
   let droppedAt: ClientsReport['droppedAt']
+  let publishWall: number | undefined
   const clients = run(CLIENTS_CHILD, [configPath], (line) => {
     const [word, arg, ...rest] = line.split(' ')
     const clientsPid = clients.proc.pid!
     if (word === 'PHASE') {
       console.info(`  clients: ${arg} at ${fmt(Number(rest[0]) / 1000, 1)} s`)
       const snap = { relay: cpuSnapshot(relayPid), clients: cpuSnapshot(clientsPid) }
-      if (arg === 'publish') publishAt = snap
+      if (arg === 'publish') {
+        publishAt = snap
+        publishWall = Date.now()
+      }
       if (arg === 'drain') drainAt = snap
     }
     if (word === 'DROPPED') {
@@ -219,8 +225,13 @@ export async function runClientsStage(o: ClientsStageOptions): Promise<ClientsRe
           return { relayMain: r.main, relayOthers: r.others, clients: c.main + c.others }
         })()
       : { relayMain: NaN, relayOthers: NaN, clients: NaN }
+  // The relay's stalls over 50 ms while the clients published, in seconds into publishing.
+  const relayStalls = ticks
+    .filter((t) => publishWall !== undefined && t.at >= publishWall && t.loopMaxMs > 50)
+    .map((t): [number, number] => [(t.at - publishWall!) / 1000, t.loopMaxMs])
   const report: ClientsReport = {
     options: o,
+    relayStalls,
     result,
     samples,
     relayRssMaxMiB: Math.max(relayRssEndMiB, ...samples.map((s) => s.relayRssMiB)),
@@ -272,6 +283,10 @@ export function describeClients(r: ClientsReport): string[] {
     `  OK latency per publishing client (${fmt(pubs.length)}): median of p50 ${fmt(percentile(p50s, 50), 1)} ms, ` +
       `median of p99 ${fmt(percentile(p99s, 50), 1)} ms, worst client's p99 ${fmt(Math.max(...p99s), 1)} ms; ` +
       `${over} clients above 100 ms (goal 0)`,
+    `  OKs over 100 ms: ${fmt(res.slowOks.length)}, arriving in ${fmt(new Set(res.slowOks.map(([t]) => Math.floor(t / 1000))).size)} distinct ` +
+      `seconds of the run (${slowSeconds(res.slowOks)})`,
+    `  event-loop stalls over 50 ms while publishing (s into publishing: ms): relay ${stalls(r.relayStalls)}; ` +
+      `clients ${stalls(res.loopStalls.map(([t, ms]) => [t / 1000, ms]))}; clients' delay p99 ${fmt(res.loopDelay.p99, 1)} ms`,
     `  live events delivered to subscribers: ${fmt(res.delivered)} of ${fmt(res.expectedDeliveries)} expected`,
     `  client-side errors: ${fmt(res.errors.connect)} failed connections, ${fmt(res.errors.error)} socket errors, ` +
       `${fmt(res.errors.closed)} connections closed by the relay`,
@@ -292,4 +307,25 @@ export function describeClients(r: ClientsReport): string[] {
     `  relay stats ${JSON.stringify(r.relayStats)}`,
     `  database after the run: ${r.audit}`,
   ]
+}
+
+/** The seconds with the most slow OKs, busiest first: `second (count, worst ms)`. */
+function slowSeconds(slowOks: readonly [number, number][]): string {
+  const bySecond = new Map<number, { n: number; worst: number }>()
+  for (const [t, ms] of slowOks) {
+    const s = Math.floor(t / 1000)
+    const b = bySecond.get(s) ?? { n: 0, worst: 0 }
+    b.n++
+    b.worst = Math.max(b.worst, ms)
+    bySecond.set(s, b)
+  }
+  return [...bySecond.entries()]
+    .sort((a, b) => b[1].n - a[1].n)
+    .slice(0, 6)
+    .map(([s, b]) => `${s} s: ${b.n}, worst ${fmt(b.worst)} ms`)
+    .join('; ')
+}
+
+function stalls(xs: readonly [number, number][]): string {
+  return xs.length === 0 ? 'none' : xs.map(([s, ms]) => `${fmt(s, 1)}: ${fmt(ms)}`).join(', ')
 }

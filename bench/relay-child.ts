@@ -12,6 +12,7 @@
  *
  * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { checkEventShape, readEventId } from '../relay/src/core/event-validation'
 import { DEFAULT_LIMITS } from '../relay/src/core/limits'
@@ -35,6 +36,11 @@ const verifier = await WorkerPoolVerifier.start({ threads })
 const quiet = { info: () => undefined, warn: console.warn, error: console.error }
 
 let stop: () => Promise<Record<string, unknown>>
+/** With ticks: the main thread's event-loop delay over the run. */
+let loopDelay: IntervalHistogram | undefined
+const LOOP_RESOLUTION_MS = 10
+/** A histogram value (ns, timer period included) as the delay beyond the timer, in ms. */
+const beyondTimer = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
 if (mode === 'verify') {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
@@ -72,8 +78,17 @@ if (mode === 'verify') {
   })
   process.stdout.write(`READY ${running.url}\n`)
   if (childOptions.ticksMs !== undefined) {
+    loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+    loopDelay.enable()
+    // The longest stall of each tick, to line up with the clients' slow OKs.
+    const tick = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+    tick.enable()
     setInterval(() => {
-      process.stdout.write(`TICK ${JSON.stringify({ at: Date.now(), ...running.relay.stats })}\n`)
+      const loopMaxMs = beyondTimer(tick.max)
+      tick.reset()
+      process.stdout.write(
+        `TICK ${JSON.stringify({ at: Date.now(), ...running.relay.stats, loopMaxMs })}\n`,
+      )
     }, childOptions.ticksMs).unref()
   }
   // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
@@ -103,7 +118,19 @@ async function answer(ws: WebSocket, raw: string): Promise<void> {
 process.once('SIGTERM', () => {
   void (async () => {
     const extra = await stop()
-    const stats = { ...extra, verifier: verifier.stats }
+    const stats = {
+      ...extra,
+      verifier: verifier.stats,
+      ...(loopDelay === undefined
+        ? {}
+        : {
+            eventLoopDelayMs: {
+              p50: beyondTimer(loopDelay.percentile(50)),
+              p99: beyondTimer(loopDelay.percentile(99)),
+              max: beyondTimer(loopDelay.max),
+            },
+          }),
+    }
     await verifier.close()
     process.stdout.write(`STATS ${JSON.stringify(stats)}\n`)
     process.exit(0)
