@@ -1,6 +1,6 @@
 /**
  * A relay under test, run as its own process so the load generator does not
- * share its event loop. `tsx bench/relay-child.ts <mode> <threads> [db] [sync]`:
+ * share its event loop. `tsx bench/relay-child.ts <mode> <threads> [db] [sync] [options]`:
  *
  * - `verify`: the verification limit. The same `ws` transport and worker
  *   pool as the relay; it parses each frame, checks the event's shape, id and
@@ -10,20 +10,39 @@
  * - `fuzz`: the TSEED relay on `db` with its default limits but the message
  *   rate, for the front door fuzz (fuzz.ts).
  *
+ * `options` (JSON, `tseed` only) is {@link ChildOptions}.
+ *
  * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { checkEventShape, readEventId } from '../relay/src/core/event-validation'
 import { DEFAULT_LIMITS } from '../relay/src/core/limits'
 import { WorkerPoolVerifier } from '../relay/src/core/worker-verifier'
 import { startTseedRelay } from '../relay/src/tseed-relay'
 
-const [mode, threadsArg, db, sync] = process.argv.slice(2)
+/** What a bench stage may change in the `tseed` relay. */
+export interface ChildOptions {
+  /** Open connections per address; the ingest bench uses 1,000. */
+  maxConnectionsPerIp?: number
+  /** The relay's own per-connection limits (rate, subscriptions) instead of the ingest bench's unlimited rate. */
+  defaultLimits?: boolean
+  /** Print `TICK <relay stats json>` every `ticksMs`. */
+  ticksMs?: number
+}
+
+const [mode, threadsArg, db, sync, optionsArg] = process.argv.slice(2)
+const childOptions = JSON.parse(optionsArg ?? '{}') as ChildOptions
 const threads = Number(threadsArg)
 const verifier = await WorkerPoolVerifier.start({ threads })
 const quiet = { info: () => undefined, warn: console.warn, error: console.error }
 
 let stop: () => Promise<Record<string, unknown>>
+/** With ticks: the main thread's event-loop delay over the run. */
+let loopDelay: IntervalHistogram | undefined
+const LOOP_RESOLUTION_MS = 10
+/** A histogram value (ns, timer period included) as the delay beyond the timer, in ms. */
+const beyondTimer = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
 if (mode === 'verify') {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
   await new Promise<void>((resolve) => wss.once('listening', resolve))
@@ -49,14 +68,31 @@ if (mode === 'verify') {
     db,
     port: 0,
     verifier,
-    // The benchmark is one client hammering the relay: per-connection rate
-    // limits would measure the limiter, not the ingest.
-    limits: { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
-    maxConnectionsPerIp: 1000,
+    // The ingest benchmark is one client hammering the relay: per-connection
+    // rate limits would measure the limiter, not the ingest.
+    limits:
+      childOptions.defaultLimits === true
+        ? {}
+        : { rateLimitBurst: 10_000_000, rateLimitPerSecond: 10_000_000 },
+    maxConnectionsPerIp: childOptions.maxConnectionsPerIp ?? 1000,
     synchronous: sync === 'full' ? 'full' : 'normal',
     logger: quiet,
   })
   process.stdout.write(`READY ${running.url}\n`)
+  if (childOptions.ticksMs !== undefined) {
+    loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+    loopDelay.enable()
+    // The longest stall of each tick, to line up with the clients' slow OKs.
+    const tick = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+    tick.enable()
+    setInterval(() => {
+      const loopMaxMs = beyondTimer(tick.max)
+      tick.reset()
+      process.stdout.write(
+        `TICK ${JSON.stringify({ at: Date.now(), ...running.relay.stats, loopMaxMs })}\n`,
+      )
+    }, childOptions.ticksMs).unref()
+  }
   // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
   const synchronous = running.ledger.db.pragma('synchronous', { simple: true }) as number
   stop = async () => {
@@ -99,7 +135,19 @@ async function answer(ws: WebSocket, raw: string): Promise<void> {
 process.once('SIGTERM', () => {
   void (async () => {
     const extra = await stop()
-    const stats = { ...extra, verifier: verifier.stats }
+    const stats = {
+      ...extra,
+      verifier: verifier.stats,
+      ...(loopDelay === undefined
+        ? {}
+        : {
+            eventLoopDelayMs: {
+              p50: beyondTimer(loopDelay.percentile(50)),
+              p99: beyondTimer(loopDelay.percentile(99)),
+              max: beyondTimer(loopDelay.max),
+            },
+          }),
+    }
     await verifier.close()
     process.stdout.write(`STATS ${JSON.stringify(stats)}\n`)
     process.exit(0)

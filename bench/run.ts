@@ -22,12 +22,23 @@
  *
  * Options: --events N --per-key N --swarms N --connections N --window N
  * --threads N --time-limit S --reqs N --synchronous normal|full
- * --only verify|tseed|tracker|fuzz --tracker-seconds S --cpu-prof DIR --json FILE
+ * --only verify|tseed|tracker|fuzz|clients --tracker-seconds S --cpu-prof DIR --json FILE
  * --fuzz-frames N (the front door fuzz, fuzz.ts; only with --only fuzz)
  * --verifier auto|native|wasm|both --raw-seconds S
+ * --stored N [--stored-unsigned]: (b) starts on N stored announces (stored.ts)
+ * --only clients [--clients N] [--seconds S]: many concurrent clients (clients.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +61,16 @@ import { summariseProfile } from './profile'
 import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from './raw-verify'
 import { runFuzzBench } from './fuzz'
 import { runTrackerBench, type TrackerRun } from './tracker'
+import { runClientsStage } from './clients'
+import {
+  describeReqPlan,
+  describeStoredReqs,
+  measureStoredReqs,
+  timeStoreQueries,
+  prepareStored,
+  type StoredReqs,
+} from './stored'
+import type { StoredPlan } from './stored-plan'
 import type { SignedKey, SignJob } from './sign-worker'
 import { fmt, percentile } from './stats'
 
@@ -66,7 +87,7 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | 'tracker' | 'fuzz' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | 'fuzz' | 'clients' | undefined
   fuzzFrames: number
   trackerSeconds: number
   cpuProf: string | undefined
@@ -75,6 +96,12 @@ interface Options {
   verifier: 'auto' | 'native' | 'wasm' | 'both'
   /** Seconds per raw verification measurement; 0 skips them. */
   rawSeconds: number
+  /** Live announces (b)'s database holds before the load; 0 starts empty. */
+  stored: number
+  storedSign: boolean
+  /** `--only clients`: concurrent clients and seconds of publishing. */
+  clients: number
+  seconds: number
 }
 
 interface RunReport {
@@ -112,6 +139,10 @@ function parseOptions(argv: string[]): Options {
       verifier: { type: 'string', default: 'auto' },
       'raw-seconds': { type: 'string', default: '2' },
       'fuzz-frames': { type: 'string', default: '1000000' },
+      stored: { type: 'string', default: '0' },
+      'stored-unsigned': { type: 'boolean', default: false },
+      clients: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '60' },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -130,9 +161,10 @@ function parseOptions(argv: string[]): Options {
     only !== 'verify' &&
     only !== 'tseed' &&
     only !== 'tracker' &&
-    only !== 'fuzz'
+    only !== 'fuzz' &&
+    only !== 'clients'
   ) {
-    throw new Error('--only must be verify, tseed, tracker or fuzz')
+    throw new Error('--only must be verify, tseed, tracker, fuzz or clients')
   }
   const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
   if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
@@ -154,6 +186,10 @@ function parseOptions(argv: string[]): Options {
     verifier,
     rawSeconds: int('raw-seconds', values['raw-seconds'], 0, 30),
     fuzzFrames: int('fuzz-frames', values['fuzz-frames'], 1, 100_000_000),
+    stored: int('stored', values.stored, 0, 5_000_000),
+    storedSign: !values['stored-unsigned'],
+    clients: int('clients', values.clients, 1, 5_000),
+    seconds: int('seconds', values.seconds, 1, 600),
   }
 }
 
@@ -331,6 +367,10 @@ async function main(): Promise<void> {
     await fuzzPart(o)
     return
   }
+  if (o.only === 'clients') {
+    await clientsPart(o)
+    return
+  }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
   console.info(
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
@@ -343,6 +383,17 @@ async function main(): Promise<void> {
       `${o.swarms} swarms; ${o.connections} connections × window ${o.window}; ` +
       `${o.threads} verifier threads; synchronous=${o.synchronous}`,
   )
+  // Built before the events are signed: the ledger refuses announces older
+  // than 600 s, and a million stored announces take minutes to build.
+  let stored: { path: string; plan: StoredPlan } | undefined
+  if (o.stored > 0) {
+    const storedDir = mkdtempSync(join(tmpdir(), 'tseed-bench-stored-'))
+    process.once('exit', () => {
+      rmSync(storedDir, { recursive: true, force: true })
+    })
+    const path = join(storedDir, 'stored.sqlite')
+    stored = { path, plan: await prepareStored(path, o.stored, o.storedSign) }
+  }
   const t0 = performance.now()
   const createdAt = Math.floor(Date.now() / 1000)
   const keys = await signAll(plan, createdAt)
@@ -373,6 +424,7 @@ async function main(): Promise<void> {
   const ratioLine = (r: RunReport): string =>
     describeRelayRatios(rate(r.load.answered, r.load.durationMs), raw, o.threads)
   let reqs: { p50: number; p99: number; queries: number; events: number } | undefined
+  let storedReqs: StoredReqs | undefined
   try {
     for (const impl of relayImpls) {
       // The relay children pick their verifier from the environment they inherit.
@@ -387,6 +439,11 @@ async function main(): Promise<void> {
       if (o.only !== 'verify') {
         const db = join(dir, `relay-${impl}.sqlite`)
         const funded = keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey)
+        if (stored !== undefined) {
+          // Each (b) run starts from the same prebuilt file; the last one takes it.
+          if (impl === relayImpls.at(-1)) renameSync(stored.path, db)
+          else copyFileSync(stored.path, db)
+        }
         const t1 = performance.now()
         fundDatabase(db, funded)
         console.info(
@@ -406,6 +463,14 @@ async function main(): Promise<void> {
           o,
           async () => {
             if (o.reqs === 0) return
+            if (stored !== undefined) {
+              storedReqs = await measureStoredReqs(child.url, stored.plan, {
+                random: o.reqs,
+                hot: Math.ceil(o.reqs / 3),
+                empty: Math.ceil(o.reqs / 3),
+              })
+              return
+            }
             const hashes = Array.from({ length: o.reqs }, (_, i) => swarmHash(i % o.swarms))
             const r = await runReqs(child.url, hashes, 100)
             reqs = {
@@ -419,6 +484,18 @@ async function main(): Promise<void> {
         reports.push(report)
         console.info(describe(report).join('\n'))
         console.info(`  WAL file at its largest: ${fmt(wal.stop() / 2 ** 20)} MiB`)
+        if (storedReqs !== undefined) {
+          const direct = await timeStoreQueries(db, storedReqs.swarms, storedReqs.kinds)
+          console.info(
+            [
+              ...describeStoredReqs(storedReqs),
+              `    the same queries on the store alone, in this process after the relay stopped: ` +
+                `p50 ${fmt(direct.all.p50, 2)} ms   p99 ${fmt(direct.all.p99, 2)} ms ` +
+                `(hot swarms p50 ${fmt(direct.hot.p50, 2)} ms   p99 ${fmt(direct.hot.p99, 2)} ms)`,
+              describeReqPlan(db),
+            ].join('\n'),
+          )
+        }
         if (reqs !== undefined) {
           console.info(
             `  REQ #i limit 100 after the load: ${fmt(reqs.queries)} queries, ${fmt(reqs.events)} events, ` +
@@ -426,7 +503,7 @@ async function main(): Promise<void> {
           )
         }
         console.info(
-          `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0))}`,
+          `  ${checkDatabase(db, report.load.accepted + (report.paced?.load.accepted ?? 0), o.stored)}`,
         )
         console.info(ratioLine(report))
       }
@@ -464,6 +541,7 @@ async function main(): Promise<void> {
               p99: percentile(r.load.latenciesMs, 99),
             })),
             reqs,
+            storedReqs,
             tracker,
           },
           null,
@@ -474,6 +552,34 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Many concurrent clients on the TSEED relay; only with `--only clients`. */
+async function clientsPart(o: Options): Promise<void> {
+  console.info(
+    `machine: ${availableParallelism()} cores, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${cpuPressure()}`,
+  )
+  const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-'))
+  try {
+    const report = await runClientsStage({
+      clients: o.clients,
+      seconds: o.seconds,
+      threads: o.threads,
+      stored: o.stored > 0 ? o.stored : 20_000,
+      storedSign: o.storedSign,
+      dir,
+    })
+    if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(report, null, 2))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.info(
+    `load average at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${cpuPressure()}`,
+  )
 }
 
 /** (c) The HTTP tracker endpoint next to other trackers, on their own wrk runs. */
@@ -499,17 +605,18 @@ async function fuzzPart(o: Options): Promise<void> {
   }
 }
 
-/** After (b): the journal audits and the store holds an announce per accepted event. */
-function checkDatabase(path: string, accepted: number): string {
+/** After (b): the journal audits and the store holds an announce per accepted (or prebuilt) event. */
+function checkDatabase(path: string, accepted: number, stored: number): string {
   const db = openDatabase(path)
   try {
     const audit = new Ledger(db).audit()
-    const stored = db.prepare('SELECT count(*) FROM announces').pluck().get() as number
+    const count = db.prepare('SELECT count(*) FROM announces').pluck().get() as number
     const downloads = db
       .prepare("SELECT count(*) FROM ledger_postings WHERE kind = 'download'")
       .pluck()
       .get() as number
-    return `database after (b): audit ${audit.ok ? 'ok' : 'FAILED'}, ${fmt(stored)} announces stored for ${fmt(accepted)} accepted, ${fmt(downloads)} download postings`
+    const prebuilt = stored > 0 ? ` + ${fmt(stored)} prebuilt` : ''
+    return `database after (b): audit ${audit.ok ? 'ok' : 'FAILED'}, ${fmt(count)} announces stored for ${fmt(accepted)} accepted${prebuilt}, ${fmt(downloads)} download postings`
   } finally {
     db.close()
   }

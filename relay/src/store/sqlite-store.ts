@@ -60,6 +60,17 @@ export const ANNOUNCE_MIGRATIONS: readonly Migration[] = [
     version: 2,
     up: 'DROP INDEX IF EXISTS announces_by_pubkey',
   },
+  {
+    // The index now holds the whole order of a query (created_at DESC, then
+    // id), so SQLite stops reading a swarm once `limit` rows are in hand
+    // instead of sorting every announce of a large swarm: 25 ms to 0.4 ms for
+    // a swarm of 10,000 in a store of 10^6 (docs/performance.md).
+    version: 3,
+    up: `
+      DROP INDEX IF EXISTS announces_by_info_hash;
+      CREATE INDEX announces_by_info_hash ON announces (info_hash, created_at DESC, id);
+    `,
+  },
 ]
 
 type Statement = SqliteStatement
