@@ -1,6 +1,7 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3'
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Filter } from '../core/filters'
+import { filterWhere, type FilterColumns } from './filter-sql'
 import {
   isNewer,
   type AnnounceKey,
@@ -75,6 +76,13 @@ export const ANNOUNCE_MIGRATIONS: readonly Migration[] = [
 
 type Statement = SqliteStatement
 
+const ANNOUNCE_COLUMNS: FilterColumns = {
+  alias: 'a',
+  kindColumn: 'kind',
+  tagInColumn: { letter: 'i', column: 'info_hash' },
+  tagTable: { table: 'announce_tags', idColumn: 'announce_id' },
+}
+
 interface CurrentRow {
   id: string
   created_at: number
@@ -134,37 +142,9 @@ export class SqliteAnnounceStore implements AnnounceStore {
   }
 
   query(filter: Filter, now: number, limit: number): Promise<NostrEvent[]> {
-    const where = ['a.expires_at > ?']
-    const params: (string | number)[] = [now]
-    // Lists travel as one JSON parameter: the SQL text stays the same whatever
-    // their length (one cached statement per filter shape) and no list can
-    // overflow SQLite's parameter limit.
-    const inList = (column: string, values: ReadonlySet<string | number>): void => {
-      where.push(`${column} IN (SELECT value FROM json_each(?))`)
-      params.push(JSON.stringify([...values]))
-    }
-    if (filter.ids !== undefined) inList('a.id', filter.ids)
-    if (filter.authors !== undefined) inList('a.pubkey', filter.authors)
-    if (filter.kinds !== undefined) inList('a.kind', filter.kinds)
-    if (filter.since !== undefined) {
-      where.push('a.created_at >= ?')
-      params.push(filter.since)
-    }
-    if (filter.until !== undefined) {
-      where.push('a.created_at <= ?')
-      params.push(filter.until)
-    }
-    for (const [letter, values] of [...filter.tags].sort(([x], [y]) => (x < y ? -1 : 1))) {
-      if (letter === 'i') {
-        inList('a.info_hash', values)
-      } else {
-        where.push(
-          `EXISTS (SELECT 1 FROM announce_tags t WHERE t.announce_id = a.id AND t.name = ?
-             AND t.value IN (SELECT value FROM json_each(?)))`,
-        )
-        params.push(letter, JSON.stringify([...values]))
-      }
-    }
+    const { where, params } = filterWhere(filter, ANNOUNCE_COLUMNS)
+    where.unshift('a.expires_at > ?')
+    params.unshift(now)
     params.push(limit)
     const sql = `SELECT a.event FROM announces a WHERE ${where.join(' AND ')}
       ORDER BY a.created_at DESC, a.id ASC LIMIT ?`

@@ -3,6 +3,7 @@ import type { NostrEvent } from 'nostr-tools/core'
 import { TORRENT_METADATA } from '../../../src/nostr/kinds'
 import type { Filter } from '../core/filters'
 import { migrate, transactionRun, type Migration, type SqliteDatabase } from './database'
+import { filterWhere, type FilterColumns } from './filter-sql'
 import { indexedTags } from './sqlite-store'
 
 /** Why an event was not added; a refusal becomes `OK false "blocked: …"`. */
@@ -59,6 +60,13 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ]
+
+/** Kind 2003 only (the caller checks `kinds`); `#x` is the info_hash column. */
+const TORRENT_COLUMNS: FilterColumns = {
+  alias: 't',
+  tagInColumn: { letter: 'x', column: 'info_hash' },
+  tagTable: { table: 'torrent_tags', idColumn: 'torrent_id' },
+}
 
 /**
  * The torrent index on the relay's SQLite file. `#x` filters use the
@@ -117,33 +125,7 @@ export class SqliteTorrentIndex implements TorrentIndex {
     if (filter.kinds !== undefined && !filter.kinds.has(TORRENT_METADATA)) {
       return Promise.resolve([])
     }
-    const where: string[] = []
-    const params: (string | number)[] = []
-    // One JSON parameter per list: the statement text stays the same whatever the length.
-    const inList = (column: string, values: ReadonlySet<string>): void => {
-      where.push(`${column} IN (SELECT value FROM json_each(?))`)
-      params.push(JSON.stringify([...values]))
-    }
-    if (filter.ids !== undefined) inList('t.id', filter.ids)
-    if (filter.authors !== undefined) inList('t.pubkey', filter.authors)
-    if (filter.since !== undefined) {
-      where.push('t.created_at >= ?')
-      params.push(filter.since)
-    }
-    if (filter.until !== undefined) {
-      where.push('t.created_at <= ?')
-      params.push(filter.until)
-    }
-    for (const [letter, values] of [...filter.tags].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (letter === 'x') inList('t.info_hash', values)
-      else {
-        where.push(
-          `EXISTS (SELECT 1 FROM torrent_tags g WHERE g.torrent_id = t.id AND g.name = ?
-             AND g.value IN (SELECT value FROM json_each(?)))`,
-        )
-        params.push(letter, JSON.stringify([...values]))
-      }
-    }
+    const { where, params } = filterWhere(filter, TORRENT_COLUMNS)
     params.push(limit)
     const sql = `SELECT t.event FROM torrents t ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.created_at DESC, t.id ASC LIMIT ?`
