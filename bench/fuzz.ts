@@ -13,7 +13,7 @@ import { frameGenerator } from '../relay/src/fuzz/nostr-frames'
 import { fuzzSeed, seeded } from '../relay/src/fuzz/prng'
 import { probeRelay } from '../relay/src/fuzz/probe'
 import { signedPool } from '../relay/src/fuzz/signed-pool'
-import { runWsFuzz, type WsFuzzReport } from '../relay/src/fuzz/ws-fuzzer'
+import { emptyWsFuzzReport, runWsFuzz, type WsFuzzReport } from '../relay/src/fuzz/ws-fuzzer'
 import { memory } from './proc'
 import { fmt } from './stats'
 
@@ -66,15 +66,7 @@ export async function runFuzzBench(o: FuzzBenchOptions): Promise<FuzzBenchResult
   }
   child.proc.once('exit', onExit)
   const pid = child.proc.pid ?? 0
-  const total: WsFuzzReport = {
-    frames: 0,
-    durationMs: 0,
-    answers: {},
-    families: {},
-    violations: 0,
-    examples: [],
-    reconnects: 0,
-  }
+  const total: WsFuzzReport = emptyWsFuzzReport()
   let rssBefore = 0
   let left = o.frames
   try {

@@ -11,21 +11,9 @@ import { DEFAULT_LIMITS, type RelayLimits } from './core/limits'
 import { DEFAULT_TRACKER_OPTIONS, type TrackerOptions } from './tracker/tracker'
 import { START_RELAY_DEFAULTS } from './transport/start-relay'
 
-export interface LimitCliOptions {
+/** Every limit an operator sets: the relay core's, and the transport's, API's and tracker's. */
+export interface LimitCliOptions extends RelayLimits {
   maxConnectionsPerIp: number
-  maxMessageBytes: number
-  maxSubscriptions: number
-  maxFilters: number
-  maxFilterValues: number
-  maxLimit: number
-  defaultLimit: number
-  maxSubIdLength: number
-  maxEventTags: number
-  maxContentLength: number
-  maxFutureSeconds: number
-  ephemeralMaxAgeSeconds: number
-  rateLimitBurst: number
-  rateLimitPerSecond: number
   maxBufferedBytes: number
   apiRateBurst: number
   apiRatePerSecond: number

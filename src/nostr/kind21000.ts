@@ -168,7 +168,8 @@ export function parseAnnounceEvent(
   return a
 }
 
-const KNOWN_TAGS = new Set([
+/** The tags of a kind 21000 event; any other tag is ignored. */
+export const ANNOUNCE_TAG_NAMES: readonly string[] = [
   'i',
   'uploaded',
   'downloaded',
@@ -178,7 +179,8 @@ const KNOWN_TAGS = new Set([
   'session',
   'relay',
   'expiration',
-])
+]
+const KNOWN_TAGS = new Set(ANNOUNCE_TAG_NAMES)
 
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string')

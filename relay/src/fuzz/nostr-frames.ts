@@ -6,6 +6,7 @@
  * Everything comes from one seeded {@link Random}, so a seed replays a run.
  */
 import type { EventTemplate, NostrEvent } from 'nostr-tools/core'
+import { ANNOUNCE_TAG_NAMES } from '../../../src/nostr/kind21000'
 import type { FrameTransport } from './frame-oracle'
 import type { Random } from './prng'
 
@@ -57,18 +58,8 @@ const ODD_NUMBERS = [
   '0.0000001',
   '2147483648',
 ]
-const ANNOUNCE_TAGS = [
-  'i',
-  'uploaded',
-  'downloaded',
-  'left',
-  'port',
-  'event',
-  'session',
-  'relay',
-  'expiration',
-  'x',
-]
+// `x` is no announce tag: the parser must ignore it.
+const ANNOUNCE_TAGS = [...ANNOUNCE_TAG_NAMES, 'x']
 const ODD_TAG_VALUES = [
   '99999999999999999999',
   '18446744073709551615',

@@ -76,12 +76,9 @@ class Outstanding {
   }
 }
 
-/**
- * Runs the fuzz. Resolves with the counts; violations are counted, not
- * thrown, so one run reports everything it found.
- */
-export async function runWsFuzz(o: WsFuzzOptions): Promise<WsFuzzReport> {
-  const report: WsFuzzReport = {
+/** A report with nothing counted yet, to add runs into. */
+export function emptyWsFuzzReport(): WsFuzzReport {
+  return {
     frames: 0,
     durationMs: 0,
     answers: {},
@@ -90,6 +87,14 @@ export async function runWsFuzz(o: WsFuzzOptions): Promise<WsFuzzReport> {
     examples: [],
     reconnects: 0,
   }
+}
+
+/**
+ * Runs the fuzz. Resolves with the counts; violations are counted, not
+ * thrown, so one run reports everything it found.
+ */
+export async function runWsFuzz(o: WsFuzzOptions): Promise<WsFuzzReport> {
+  const report = emptyWsFuzzReport()
   const count = (bag: Record<string, number>, key: string): void => {
     bag[key] = (bag[key] ?? 0) + 1
   }
