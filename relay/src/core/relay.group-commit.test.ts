@@ -110,7 +110,7 @@ describe('Relay with a SQLite store: group commit', () => {
       'blocked: insufficient balance',
     ])
     expect(oks(c).get(good.id)?.[2]).toBe(true)
-    expect(relay.stats.groupCommits?.groups).toBe(1)
+    expect(relay.stats.groupCommits.groups).toBe(1)
     expect(durable.announces()).toEqual([good.id])
     expect(durable.charges()).toEqual([good.id])
     expect(watcher.events('live').map((e) => e.id)).toEqual([good.id])
@@ -221,7 +221,7 @@ describe('Relay with a SQLite store: group commit', () => {
       false,
       'blocked: insufficient balance: need 3 TSEED, have 0',
     ])
-    expect(relay.stats.groupCommits?.groups).toBe(1)
+    expect(relay.stats.groupCommits.groups).toBe(1)
     expect(durable.announces()).toEqual([paid.id])
     expect(ledger.balances(rich.pubkey).TSEED).toBe(tseed - 3n)
     expect(ledger.history(rich.pubkey, 10).map((p) => p.ref)).toContain(`announce:${paid.id}`)
