@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seeded } from '../../relay/src/fuzz/prng'
 import { decode } from '../../relay/src/tracker/bencode'
 import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
 import { newUser, startQuietRelay } from '../support/tseed-relay'
@@ -15,17 +16,6 @@ const PARALLEL = 16
 const SEED = 0x7e55ed
 
 /** mulberry32: a small seeded generator, so a failing request can be replayed from SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /**
  * What a request target may carry (RFC 3986, less `#`). Other bytes, such as
  * raw 0x80–0xff, are refused by Node's HTTP parser with 400 before the relay
@@ -153,7 +143,8 @@ describe('tracker fuzz', () => {
   afterAll(() => relay.close())
 
   it(`answers ${REQUESTS.toLocaleString('en')} random and mutated requests, each with a failure reason or a correct answer, in flat memory`, async () => {
-    const next = generator(prng(SEED), credentials)
+    const random = seeded(SEED)
+    const next = generator(() => random.next(), credentials)
     const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL })
     const { hostname, port } = new URL(relay.httpUrl)
     const bad: string[] = []

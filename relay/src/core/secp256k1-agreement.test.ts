@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { BIP340_VECTORS } from '../../../tests/support/bip340-vectors'
 import { loadNostrWasmRaw, type RawSchnorr } from '../../../tests/support/nostr-wasm-raw'
 import { toEventTemplate } from '../../../src/nostr/kind21000'
+import { seeded } from '../fuzz/prng'
 import { nativeBatchChecker, wasmBatchChecker, type BatchChecker } from './batch-checker'
 import { computeEventId } from './event-validation'
 import { BUILD_COMMAND, loadNativeSecp256k1, type NativeSecp256k1 } from './native-secp256k1'
@@ -230,24 +231,13 @@ describe('NIP-01 events, known answers', () => {
 })
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe('randomized agreement', () => {
   const SEED = 0x7ee5
   const EVENTS = 3000
 
   it(`gives the same verdict as nostr-wasm on ${EVENTS} signed events, half of them mutated`, () => {
-    const rand = prng(SEED)
-    const int = (n: number): number => Math.floor(rand() * n)
+    const rand = seeded(SEED)
+    const int = (n: number): number => rand.int(n)
     const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256))
     const events: NostrEvent[] = []
     for (let i = 0; i < EVENTS; i++) {

@@ -18,6 +18,9 @@ describe('seeded', () => {
     expect([...seen].sort()).toEqual([0, 1, 2, 3])
     expect(['a', 'b']).toContain(r.pick(['a', 'b']))
     expect(() => r.pick([])).toThrow(RangeError)
+    const between = new Set<number>()
+    for (let i = 0; i < 1000; i++) between.add(r.between(-2, 1))
+    expect([...between].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1])
   })
 })
 

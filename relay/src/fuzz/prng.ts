@@ -8,6 +8,8 @@ export interface Random {
   next(): number
   /** An integer in [0, n). */
   int(n: number): number
+  /** An integer in [lo, hi]. */
+  between(lo: number, hi: number): number
   /** True with probability p. */
   chance(p: number): boolean
   pick<T>(xs: readonly T[]): T
@@ -33,6 +35,7 @@ export function seeded(seed: number): Random {
     seed: seed >>> 0,
     next,
     int,
+    between: (lo, hi) => lo + int(hi - lo + 1),
     chance: (p) => next() < p,
     pick: <T>(xs: readonly T[]): T => {
       if (xs.length === 0) throw new RangeError('pick from an empty list')

@@ -15,6 +15,7 @@ import { expect, it } from 'vitest'
 import { AmmError, getAmountOut, type Pool, type SwapSide } from '../../../src/balance/amm'
 import { DEFAULT_RARITY } from '../../../src/balance/pricing'
 import type { Kind21000Announce } from '../../../src/nostr/kind21000'
+import { seeded } from '../fuzz/prng'
 import { EXTERNAL, POOL_ACCOUNT } from './accounts'
 import type { VerifiedAnnounce } from './announce-accounting'
 import { InsufficientFunds } from './errors'
@@ -35,20 +36,6 @@ const BLOCKED = /^blocked: insufficient balance: need (\d+) TSEED, have (\d+)$/
 const OVER_LIMIT = /^blocked: spending limit: this announce would charge (\d+) TSEED; /
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1))
-  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!
-  return { next, int, pick }
-}
-
 const hex = (n: number, len: number) => n.toString(16).padStart(len, '0')
 
 interface Session {
@@ -62,7 +49,7 @@ interface Session {
 }
 
 it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_000 }, () => {
-  const rnd = prng(SEED)
+  const rnd = seeded(SEED)
   let now = T0
   const ledger = new Ledger(new Database(':memory:'), {
     clock: () => now,
@@ -95,7 +82,7 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     id: hex(++sessionCounter, 32),
     up: 0n,
     down: 0n,
-    left: BigInt(rnd.int(0, 3)),
+    left: BigInt(rnd.between(0, 3)),
     lastAt: 0,
     ended: false,
   })
@@ -146,12 +133,12 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
       sessions.set(key, s)
     }
     const r = rnd.next()
-    let createdAt = now - rnd.int(0, 20)
+    let createdAt = now - rnd.between(0, 20)
     let event: Kind21000Announce['event']
     let replay: VerifiedAnnounce | undefined
     const grow = (x: Session) => {
-      if (x.left > 0n) x.down += BigInt(rnd.int(0, 12 * MB))
-      x.up += BigInt(rnd.int(0, rnd.next() < 0.5 ? 0 : 12 * MB))
+      if (x.left > 0n) x.down += BigInt(rnd.between(0, 12 * MB))
+      x.up += BigInt(rnd.between(0, rnd.next() < 0.5 ? 0 : 12 * MB))
       if (rnd.next() < 0.05) x.left = x.left > 0n ? 0n : 1n
     }
     if (r < 0.55) {
@@ -160,7 +147,7 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     } else if (r < 0.62) {
       s = newSession()
       sessions.set(key, s)
-      s.down = BigInt(rnd.int(0, MB))
+      s.down = BigInt(rnd.between(0, MB))
       event = 'started'
       count('announce:started')
     } else if (r < 0.66) {
@@ -183,10 +170,11 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     } else if (r < 0.88) {
       count('announce:same-counters')
     } else if (r < 0.92 && s.lastAt > 0) {
-      createdAt = s.lastAt - rnd.int(1, 100)
+      createdAt = s.lastAt - rnd.between(1, 100)
       count('announce:stale')
     } else if (r < 0.95) {
-      createdAt = rnd.next() < 0.5 ? now - 601 - rnd.int(0, 100) : now + 61 + rnd.int(0, 100)
+      createdAt =
+        rnd.next() < 0.5 ? now - 601 - rnd.between(0, 100) : now + 61 + rnd.between(0, 100)
       count('announce:out-of-window')
     } else {
       grow(s)
@@ -255,11 +243,11 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     }
     const side: SwapSide = rnd.next() < 0.5 ? 'sat_to_tseed' : 'tseed_to_sat'
     const have = side === 'sat_to_tseed' ? get(sat, pk) : get(tseed, pk)
-    const amountIn = BigInt(rnd.int(1, Number(have) + 50))
+    const amountIn = BigInt(rnd.between(1, Number(have) + 50))
     const [rin, rout] = side === 'sat_to_tseed' ? [pool.sat, pool.tseed] : [pool.tseed, pool.sat]
     const expected = getAmountOut(amountIn, rin, rout)
     const minOut = rnd.next() < 0.1 ? expected + 1n : rnd.next() < 0.5 ? 0n : expected
-    const ref = `sw${swaps.length}-${rnd.int(0, 1e9)}`
+    const ref = `sw${swaps.length}-${rnd.between(0, 1e9)}`
     try {
       const r = ledger.swap(pk, side, amountIn, minOut, ref)
       expect(amountIn).toBeLessThanOrEqual(have)
@@ -300,7 +288,7 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
       return
     }
     const pk = rnd.pick(users)
-    const sats = BigInt(rnd.int(1, 20_000))
+    const sats = BigInt(rnd.between(1, 20_000))
     const ref = `pay-${deposits.length}`
     expect(ledger.deposit(pk, sats, ref).credited).toBe(true)
     deposits.push({ pk, sats, ref })
@@ -313,9 +301,9 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
   function reserveStep() {
     const pk = rnd.pick(users)
     touchedUsers.add(pk)
-    const amount = BigInt(rnd.int(1, Number(get(sat, pk)) + 20))
-    const fee = BigInt(rnd.int(0, 20))
-    const ref = `wd-${rnd.int(0, 1e12)}`
+    const amount = BigInt(rnd.between(1, Number(get(sat, pk)) + 20))
+    const fee = BigInt(rnd.between(0, 20))
+    const ref = `wd-${rnd.between(0, 1e12)}`
     try {
       ledger.reserveWithdrawal(pk, amount, fee, ref)
       expect(amount + fee).toBeLessThanOrEqual(get(sat, pk))
@@ -331,10 +319,10 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
 
   function finishWithdrawalStep() {
     if (pending.length === 0) return
-    const w = pending.splice(rnd.int(0, pending.length - 1), 1)[0]!
+    const w = pending.splice(rnd.between(0, pending.length - 1), 1)[0]!
     touchedUsers.add(w.pk)
     if (rnd.next() < 0.6) {
-      const feePaid = BigInt(rnd.int(0, Number(w.fee)))
+      const feePaid = BigInt(rnd.between(0, Number(w.fee)))
       ledger.completeWithdrawal(w.ref, feePaid)
       add(sat, w.pk, w.fee - feePaid)
       satsInside -= w.amount + feePaid
@@ -349,8 +337,8 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
   function limitStep() {
     const pk = rnd.pick(users)
     const l: SpendingLimits = {
-      perHour: rnd.next() < 0.6 ? null : BigInt(rnd.int(0, 400)),
-      perDay: rnd.next() < 0.6 ? null : BigInt(rnd.int(0, 4_000)),
+      perHour: rnd.next() < 0.6 ? null : BigInt(rnd.between(0, 400)),
+      perDay: rnd.next() < 0.6 ? null : BigInt(rnd.between(0, 4_000)),
     }
     ledger.setSpendingLimits(pk, l)
     if (l.perHour === null && l.perDay === null) {
@@ -472,7 +460,7 @@ it(`keeps the ledger balanced over ${STEPS} random operations`, { timeout: 180_0
     else if (r < 0.83) finishWithdrawalStep()
     else if (r < 0.89) settleStep()
     else if (r < 0.9) limitStep()
-    else now += rnd.next() < 0.01 ? rnd.int(3_600, 8 * 3_600) : rnd.int(1, 120)
+    else now += rnd.next() < 0.01 ? rnd.between(3_600, 8 * 3_600) : rnd.between(1, 120)
     checkTouched(step)
     if (step % AUDIT_EVERY === 0) fullCheck()
   }

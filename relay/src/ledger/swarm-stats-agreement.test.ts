@@ -15,6 +15,7 @@ import { toEventTemplate, type Kind21000Announce } from '../../../src/nostr/kind
 import { countSwarms, peerAnnounce, PEER_TTL_SECONDS } from '../../../src/nostr/swarm-stats'
 import { RecordingClient } from '../../tests/fixtures'
 import { Relay } from '../core/relay'
+import { seeded } from '../fuzz/prng'
 import { SqliteAnnounceStore } from '../store/sqlite-store'
 import { Ledger } from './ledger'
 
@@ -23,21 +24,8 @@ const T0 = 1_700_000_000
 const SWARMS = ['a'.repeat(40), 'b'.repeat(40)]
 const SESSIONS = ['1'.repeat(32), '2'.repeat(32), undefined]
 
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1))
-  return { int, pick: <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]! }
-}
-
 it(`the ledger and the REQ answer count every swarm alike over ${STEPS} random announces`, async () => {
-  const rnd = prng(0x5ea3)
+  const rnd = seeded(0x5ea3)
   let now = T0
   const db = new Database(':memory:')
   const store = new SqliteAnnounceStore(db)
@@ -61,24 +49,24 @@ it(`the ledger and the REQ answer count every swarm alike over ${STEPS} random a
   let nonZero = 0
 
   for (let step = 0; step < STEPS; step++) {
-    const r = rnd.int(0, 99)
-    if (r < 8) now += rnd.int(600, 2 * PEER_TTL_SECONDS)
-    else if (r < 40) now += rnd.int(1, 120)
+    const r = rnd.between(0, 99)
+    if (r < 8) now += rnd.between(600, 2 * PEER_TTL_SECONDS)
+    else if (r < 40) now += rnd.between(1, 120)
     const announce: Kind21000Announce = {
       infoHash: rnd.pick(SWARMS),
       uploaded: 0n,
       downloaded: 0n,
       // Seeding (0) about a third of the time, so pubkeys switch between seeder and leecher.
-      left: rnd.int(0, 2) === 0 ? 0n : BigInt(rnd.int(1, 10_000)),
+      left: rnd.between(0, 2) === 0 ? 0n : BigInt(rnd.between(1, 10_000)),
     }
     const session = rnd.pick(SESSIONS)
     if (session !== undefined) announce.session = session
-    const e = rnd.int(0, 9)
+    const e = rnd.between(0, 9)
     if (e === 0) announce.event = 'stopped'
     else if (e === 1) announce.event = 'started'
     // Some arrive late, some share a second with the session's previous announce.
     const createdAt = now - rnd.pick([0, 0, 0, 1, 30, 700])
-    const who = rnd.int(0, keys.length - 1)
+    const who = rnd.between(0, keys.length - 1)
     const template = toEventTemplate(announce, createdAt)
     const unsigned = { ...template, pubkey: pubkeys[who]! }
     const ev: NostrEvent = { ...unsigned, id: getEventHash(unsigned), sig: '0'.repeat(128) }
