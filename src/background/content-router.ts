@@ -4,6 +4,7 @@ import {
   type ContentSenderOptions,
 } from './content-sender'
 import type { ContentHandler } from './router'
+import { HTTP_SCHEMES, parseUrlWithScheme } from '../nostr/url-scheme'
 
 /** Who sent a top-frame content route's message, as checked: never taken from the message itself. */
 export interface ContentContext {
@@ -53,12 +54,6 @@ export function topFrameContext(
   const tabId = s.tab?.id
   const url = s.url
   if (tabId === undefined || url === undefined || url.length > MAX_URL_CHARS) return undefined
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    return undefined
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined
-  return { tabId, url, origin: u.origin }
+  const u = parseUrlWithScheme(url, HTTP_SCHEMES)
+  return u === undefined ? undefined : { tabId, url, origin: u.origin }
 }

@@ -1,6 +1,7 @@
 import { isAnnounceUrl, parseHttpAnnounce } from '../nostr/bep3-http-announce'
 import { AnnounceParseError, type TrackerAnnounce } from '../nostr/tracker-announce'
 import type { ReportIgnored } from './ignored-announces'
+import { HTTP_SCHEMES, parseUrlWithScheme } from '../nostr/url-scheme'
 
 /**
  * The fields of a webRequest event this code reads. `initiator` is Chrome's,
@@ -117,13 +118,7 @@ export function pageOrigin(
 
 /** The origin of an http(s) URL; undefined for anything else, e.g. an opaque "null" initiator. */
 export function httpOrigin(u: string | undefined): string | undefined {
-  if (u === undefined) return undefined
-  try {
-    const parsed = new URL(u)
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined
-  } catch {
-    return undefined
-  }
+  return u === undefined ? undefined : parseUrlWithScheme(u, HTTP_SCHEMES)?.origin
 }
 
 /** The subset of `browser.webRequest` needed to register the observer. */

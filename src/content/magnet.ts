@@ -5,6 +5,8 @@
  * every link of a large page.
  */
 
+import { HTTP_SCHEMES, parseUrlWithScheme } from '../nostr/url-scheme'
+
 export interface TorrentLink {
   /** 40 lowercase hex: the v1 info hash, or a v2 one truncated to 20 bytes (BEP 52) as trackers see it. */
   infoHash: string
@@ -78,13 +80,8 @@ export function parseMagnet(href: string): TorrentLink | null {
  */
 export function parseTorrentUrl(href: string): TorrentLink | null {
   if (href.length > MAX_HREF_CHARS) return null
-  let u: URL
-  try {
-    u = new URL(href)
-  } catch {
-    return null
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null
+  const u = parseUrlWithScheme(href, HTTP_SCHEMES)
+  if (u === undefined) return null
   if (!/\.torrent$/i.test(u.pathname)) return null
   for (const key of ['info_hash', 'infohash', 'hash', 'btih', 'ih']) {
     const v = u.searchParams.get(key)

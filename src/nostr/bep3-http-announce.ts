@@ -9,6 +9,7 @@ import {
   type AnnounceEventName,
   type TrackerAnnounce,
 } from './tracker-announce'
+import { HTTP_SCHEMES, parseUrlWithScheme } from './url-scheme'
 
 /** Longest announce URL we parse; real announces are a few hundred chars. */
 export const MAX_ANNOUNCE_URL_LENGTH = 4096
@@ -43,13 +44,8 @@ const SINGLE_VALUED = [
  */
 export function isAnnounceUrl(url: string): boolean {
   if (url.length > MAX_ANNOUNCE_URL_LENGTH) return false
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    return false
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false
+  const u = parseUrlWithScheme(url, HTTP_SCHEMES)
+  if (u === undefined) return false
   const last = u.pathname.slice(u.pathname.lastIndexOf('/') + 1)
   return last.startsWith('announce')
 }

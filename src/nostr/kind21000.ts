@@ -7,6 +7,7 @@ import {
   type AnnounceEventName,
   type TrackerAnnounce,
 } from './tracker-announce'
+import { parseUrlWithScheme, WS_SCHEMES } from './url-scheme'
 
 /**
  * The announce as it travels in a kind 21000 event (docs/kind-21000.md).
@@ -232,15 +233,8 @@ function checkRelayUrl(url: string): void {
   if (url.length > MAX_RELAY_URL) throw new AnnounceEventError('relay URL too long')
   // The URL parser trims spaces and punycodes hosts; what is published must be what was checked.
   if (!/^[\x21-\x7e]+$/.test(url)) throw new AnnounceEventError('relay URL must be printable ASCII')
-  let u: URL
-  try {
-    u = new URL(url)
-  } catch {
-    throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
-  }
-  if (u.protocol !== 'wss:' && u.protocol !== 'ws:') {
-    throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
-  }
+  const u = parseUrlWithScheme(url, WS_SCHEMES)
+  if (u === undefined) throw new AnnounceEventError('relay must be a ws:// or wss:// URL')
   // A relay URL must never smuggle a tracker passkey or credentials (DESIGN §5a).
   // The raw string is checked too: URL.search and URL.hash are empty for a bare `?` or `#`.
   if (u.username !== '' || u.password !== '' || url.includes('?') || url.includes('#')) {
