@@ -4,7 +4,7 @@
  * tracker announce answered with peers that announced here). NIP-98, so
  * only a key with an account asks, and rate-limited like every API route.
  */
-import type { SwarmCounts, SwarmPeer } from '../tracker/swarm'
+import type { Swarms } from '../tracker/swarm'
 import type { ApiHandler, ApiReply } from './context'
 import { ApiError } from './errors'
 import { queryAmount, queryInteger } from './json'
@@ -12,17 +12,8 @@ import { queryAmount, queryInteger } from './json'
 /** Most addresses in one answer; BEP 3 clients ask for 50 by default. */
 export const MAX_SWARM_PEERS = 50
 
-/** What the endpoint reads of the tracker's peer list (`Swarms`). */
-export interface SwarmPeerSource {
-  select(
-    infoHash: string,
-    session: string,
-    numwant: number,
-    forSeeder: boolean,
-    now: number,
-  ): SwarmPeer[]
-  counts(infoHash: string, now: number): SwarmCounts
-}
+/** What the endpoint reads of the tracker's peer list. */
+export type SwarmPeerSource = Pick<Swarms, 'select' | 'counts'>
 
 export const getSwarmPeers: ApiHandler = (s, req): ApiReply => {
   const source = s.swarmPeers
