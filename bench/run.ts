@@ -28,7 +28,6 @@
  * --stored N [--stored-unsigned]: (b) starts on N stored announces (stored.ts)
  * --only clients [--clients N] [--seconds S]: many concurrent clients (clients.ts)
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import {
   copyFileSync,
   mkdirSync,
@@ -72,6 +71,7 @@ import {
 } from './stored'
 import type { StoredPlan } from './stored-plan'
 import type { SignedKey, SignJob } from './sign-worker'
+import { startReadyChild, type ReadyChild as Child } from './ready-child'
 import { fmt, percentile } from './stats'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
@@ -229,49 +229,10 @@ function interleave(keys: readonly SignedKey[], total: number): Frame[] {
   return frames
 }
 
-interface Child {
-  proc: ChildProcess
-  url: string
-  stop(): Promise<unknown>
-}
-
 function startChild(args: string[], profDir: string | undefined, name: string): Promise<Child> {
   // One folder per child: the loader-hooks thread writes a profile of its own.
   const prof = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`]
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', CHILD, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  const exited = new Promise<void>((done) =>
-    proc.once('exit', () => {
-      done()
-    }),
-  )
-  return new Promise((ready, fail) => {
-    const timer = setTimeout(() => {
-      fail(new Error(`${name} did not start within 60 s`))
-    }, 60_000)
-    proc.once('exit', (code) => {
-      fail(new Error(`${name} exited with ${code} before READY`))
-    })
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /^READY (\S+)$/m.exec(out)
-      if (m?.[1] === undefined) return
-      clearTimeout(timer)
-      ready({
-        proc,
-        url: m[1],
-        async stop() {
-          proc.kill('SIGTERM')
-          await exited
-          const stats = /^STATS (.*)$/m.exec(out)?.[1]
-          return stats === undefined ? undefined : (JSON.parse(stats) as unknown)
-        },
-      })
-    })
-  })
+  return startReadyChild([process.execPath, ...prof, '--import', 'tsx', CHILD, ...args], ROOT, name)
 }
 
 async function measure(

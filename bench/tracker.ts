@@ -6,7 +6,7 @@
  * the same run. Each server runs alone, pinned to the first core when there
  * are two or more, with wrk on the others.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -17,6 +17,7 @@ import { openDatabase } from '../relay/src/store/database'
 import { TrackerCredentials } from '../relay/src/tracker/credentials'
 import { DEV_POOL } from '../relay/src/tseed-relay'
 import { cpuSnapshot, memory } from './proc'
+import { startReadyChild, type ReadyChild } from './ready-child'
 import { fmt } from './stats'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
@@ -50,7 +51,7 @@ export interface TrackerRun {
 interface Target {
   name: string
   prefix: string
-  start(): Promise<{ proc: ChildProcess; url: string; stop(): Promise<unknown> }>
+  start(): Promise<ReadyChild>
 }
 
 /** Runs every available server in turn; returns their runs (empty when wrk is missing). */
@@ -206,50 +207,12 @@ function wrk(args: string[]): Promise<string> {
   })
 }
 
-function startNode(
-  cpu: string[],
-  args: string[],
-): Promise<{ proc: ChildProcess; url: string; stop(): Promise<unknown> }> {
+function startNode(cpu: string[], args: string[]): Promise<ReadyChild> {
   const cmd = [...cpu, process.execPath, '--import', 'tsx', CHILD, ...args]
-  const proc = spawn(cmd[0] ?? process.execPath, cmd.slice(1), {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  const exited = new Promise<void>((done) =>
-    proc.once('exit', () => {
-      done()
-    }),
-  )
-  return new Promise((ready, fail) => {
-    const timer = setTimeout(() => {
-      fail(new Error(`${args[0]} did not start in 60 s`))
-    }, 60_000)
-    proc.once('exit', (code) => {
-      fail(new Error(`${args[0]} exited with ${code} before READY`))
-    })
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const url = /^READY (\S+)$/m.exec(out)?.[1]
-      if (url === undefined) return
-      clearTimeout(timer)
-      ready({
-        proc,
-        url,
-        async stop() {
-          proc.kill('SIGTERM')
-          await exited
-          const stats = /^STATS (.*)$/m.exec(out)?.[1]
-          return stats === undefined || stats === '{}' ? undefined : (JSON.parse(stats) as unknown)
-        },
-      })
-    })
-  })
+  return startReadyChild(cmd, ROOT, args[0] ?? 'tracker child')
 }
 
-async function startOpentracker(
-  cpu: string[],
-): Promise<{ proc: ChildProcess; url: string; stop(): Promise<unknown> }> {
+async function startOpentracker(cpu: string[]): Promise<ReadyChild> {
   const port = await freePort()
   const cmd = [...cpu, 'opentracker', '-i', '127.0.0.1', '-p', String(port), '-P', String(port)]
   const proc = spawn(cmd[0] ?? 'opentracker', cmd.slice(1), { stdio: 'ignore' })
