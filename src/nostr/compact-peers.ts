@@ -87,23 +87,21 @@ function validPort(port: number): boolean {
 
 /** The 6-byte compact entry for an IPv4 address, or undefined for anything else. */
 export function compactIpv4(ip: string, port: number): Uint8Array | undefined {
-  const bytes = validPort(port) ? parseIpv4(ip) : undefined
-  if (bytes === undefined) return undefined
-  const out = new Uint8Array(6)
-  out.set(bytes)
-  out[4] = port >> 8
-  out[5] = port & 0xff
-  return out
+  return validPort(port) ? withPort(parseIpv4(ip), port) : undefined
 }
 
 /** The 18-byte `peers6` entry (16 address bytes, then the port), or undefined for a non-IPv6 address. */
 export function compactIpv6(ip: string, port: number): Uint8Array | undefined {
-  const bytes = validPort(port) ? parseIpv6(ip) : undefined
-  if (bytes === undefined) return undefined
-  const out = new Uint8Array(18)
-  out.set(bytes)
-  out[16] = port >> 8
-  out[17] = port & 0xff
+  return validPort(port) ? withPort(parseIpv6(ip), port) : undefined
+}
+
+/** The address bytes followed by the port, big-endian: one compact entry. */
+function withPort(address: Uint8Array | undefined, port: number): Uint8Array | undefined {
+  if (address === undefined) return undefined
+  const out = new Uint8Array(address.length + 2)
+  out.set(address)
+  out[address.length] = port >> 8
+  out[address.length + 1] = port & 0xff
   return out
 }
 
