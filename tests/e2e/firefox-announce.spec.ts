@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import type { Page } from 'puppeteer-core'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
@@ -16,27 +16,11 @@ import {
   useOnlyRelay,
   waitFor,
 } from './support/popup-actions'
+import { launchFirefox, welcomeTab } from './support/firefox'
 import { puppeteerDriver } from './support/puppeteer-driver'
 import { fetchAnnounces, tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
 import { trickyInfoHash } from './support/fixtures'
 import { assertAuditZero } from './support/relay-audit'
-
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
-
-/**
- * Firefox automation cannot open moz-extension:// pages itself, so the test
- * uses the welcome tab the extension opens on install.
- */
-async function welcomeTab(browser: Browser): Promise<Page> {
-  return waitFor('the extension welcome tab', async () => {
-    for (const p of await browser.pages()) {
-      // The BiDi page URL can stay about:blank for extension tabs; ask the page itself.
-      const href = await p.evaluate(() => location.href).catch(() => '')
-      if (href.startsWith('moz-extension://')) return p
-    }
-    return undefined
-  })
-}
 
 async function announceFrom(page: Page, query: string): Promise<void> {
   await page.evaluate(
@@ -49,11 +33,7 @@ test('Firefox: nothing is signed without consent; consented announces reach the 
   const relay = await startRelayProcess()
   const site = await startTrackerSite()
   const other = await startTrackerSite()
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-  })
+  const browser = await launchFirefox()
   const secretKey = generateSecretKey()
   const pubkey = getPublicKey(secretKey)
   try {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import type { Page } from 'puppeteer-core'
 import { resolve } from 'node:path'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { nip19 } from 'nostr-tools'
@@ -15,6 +15,7 @@ import {
   waitFor,
   type PopupDriver,
 } from './support/popup-actions'
+import { launchFirefox, welcomeTab } from './support/firefox'
 import { puppeteerDriver } from './support/puppeteer-driver'
 import { collectAnnounces, tagValue } from './support/relay-client'
 import {
@@ -26,21 +27,9 @@ import {
   type ReplaceSite,
 } from './support/replace-site'
 
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 const RELAY_PEER = '127.0.0.1:51002'
 const TRACKER_PEER = '127.0.0.1:40002'
 const PAGE_PEER_ID = '-WW0001-replacepage2'
-
-/** Firefox automation cannot open moz-extension:// pages; the welcome tab the install opens serves. */
-async function welcomeTab(browser: Browser): Promise<Page> {
-  return waitFor('the extension welcome tab', async () => {
-    for (const p of await browser.pages()) {
-      const href = await p.evaluate(() => location.href).catch(() => '')
-      if (href.startsWith('moz-extension://')) return p
-    }
-    return undefined
-  })
-}
 
 interface PageAnswer {
   status: number
@@ -67,11 +56,7 @@ test('Firefox replace mode: the tracker answer gains the relay-only peer, announ
   const seedbox = generateSecretKey()
   await announceToRelayOnly(relay.url, seedbox, hash.bytes, 51002)
   await announceToTrackerOnly(site, hash.bytes, 40002)
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-  })
+  const browser = await launchFirefox()
   const secretKey = generateSecretKey()
   let uploaded = 0
   try {

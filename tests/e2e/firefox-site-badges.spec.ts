@@ -1,32 +1,19 @@
 import { expect, test } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import puppeteer from 'puppeteer-core'
 import { startRelayProcess } from '../../scripts/relay-process'
 import { useOnlyRelay, waitFor } from './support/popup-actions'
+import { launchFirefox, welcomeTab } from './support/firefox'
 import { puppeteerDriver } from './support/puppeteer-driver'
 import { startTorrentIndexSite } from './support/torrent-index-site'
-
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
 test('Firefox: the content script badges magnet links through the background, in closed shadow roots', async () => {
   const relay = await startRelayProcess()
   const site = await startTorrentIndexSite()
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-  })
+  const browser = await launchFirefox()
   try {
     await browser.installExtension(resolve('dist/firefox'))
-    // Firefox automation cannot open moz-extension:// pages; the welcome tab is the popup page.
-    const welcome = await waitFor('the extension welcome tab', async () => {
-      for (const p of await browser.pages()) {
-        const href = await p.evaluate(() => location.href).catch(() => '')
-        if (href.startsWith('moz-extension://')) return p
-      }
-      return undefined
-    })
+    const welcome = await welcomeTab(browser)
     await useOnlyRelay(puppeteerDriver(welcome), relay.url)
     site.page('/list', 'Firefox index', [
       { name: 'sized', href: `magnet:?xt=urn:btih:${'a'.repeat(40)}&xl=5000000` },

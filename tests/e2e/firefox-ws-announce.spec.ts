@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import type { Page } from 'puppeteer-core'
 import { resolve } from 'node:path'
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { nip19 } from 'nostr-tools'
@@ -12,22 +12,10 @@ import {
   useOnlyRelay,
   waitFor,
 } from './support/popup-actions'
+import { launchFirefox, welcomeTab } from './support/firefox'
 import { puppeteerDriver } from './support/puppeteer-driver'
 import { fetchAnnounces, tagValue, verifiesFresh, waitForAnnounces } from './support/relay-client'
 import { startWebTorrentSite } from './support/webtorrent-site'
-
-const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
-
-/** Firefox automation cannot open moz-extension:// pages; the welcome tab the install opens serves. */
-async function welcomeTab(browser: Browser): Promise<Page> {
-  return waitFor('the extension welcome tab', async () => {
-    for (const p of await browser.pages()) {
-      const href = await p.evaluate(() => location.href).catch(() => '')
-      if (href.startsWith('moz-extension://')) return p
-    }
-    return undefined
-  })
-}
 
 interface AppState {
   seeded: string | null
@@ -45,11 +33,7 @@ const appState = (page: Page): Promise<AppState> =>
 test('Firefox: a real WebTorrent page, open before install, announces over WebSocket to the relay, signed; a blocked site publishes nothing', async () => {
   const relay = await startRelayProcess()
   const site = await startWebTorrentSite()
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-  })
+  const browser = await launchFirefox()
   const secretKey = generateSecretKey()
   const pubkey = getPublicKey(secretKey)
   const app = (query: string) =>
