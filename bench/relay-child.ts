@@ -14,6 +14,7 @@
  *
  * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
  */
+import type { SqliteDatabase } from '../relay/src/store/database'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { checkEventShape, readEventId } from '../relay/src/core/event-validation'
@@ -94,7 +95,7 @@ if (mode === 'verify') {
     }, childOptions.ticksMs).unref()
   }
   // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
-  const synchronous = running.ledger.db.pragma('synchronous', { simple: true }) as number
+  const synchronous = (running.ledger.db as SqliteDatabase).pragma('synchronous', { simple: true }) as number
   stop = async () => {
     const groups = running.relay.stats.groupCommits
     await running.close()

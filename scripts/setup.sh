@@ -14,6 +14,10 @@ APT_PACKAGES=(chromium firefox-esr libsecp256k1-dev)
 # generator and C tracker (bench/tracker.ts), and iproute2's `ip` for the private network
 # namespaces of the desktop-client and WebRTC tests (scripts/netns-run.sh).
 APT_PACKAGES+=(transmission-daemon transmission-cli aria2 qbittorrent-nox iproute2 wrk opentracker)
+# PostgreSQL: the server the tests and the benchmark start a throwaway cluster of
+# (relay/src/store/pg/throwaway-cluster.ts), and libpq's headers, which the `libpq`
+# npm package compiles against during `npm ci`.
+APT_PACKAGES+=(postgresql libpq-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   CliUsageError,
-  databaseUrlEnvError,
+  databaseFromEnv,
   parseCli,
   parseCliWithArgs,
   RELAY_CLI_DEFAULTS,
@@ -98,20 +98,27 @@ describe('parseCli', () => {
 })
 
 describe('--db and TSEED_DATABASE_URL', () => {
-  it('refuses a database URL instead of creating a folder named after its scheme', () => {
-    for (const url of ['postgres://u:p@db:5432/tseed', 'postgresql://localhost/x', 'mysql://h/d']) {
-      expect(() => parse(['--db', url])).toThrow(CliUsageError)
-      expect(() => parse(['--db', url])).toThrow(/takes a SQLite file path.*database URL/)
+  it('takes a SQLite file or a postgres:// URL, and refuses other database URLs', () => {
+    for (const url of ['postgres://u:p@db:5432/tseed', 'postgresql://localhost/x']) {
+      expect(parse(['--db', url])).toMatchObject({ options: { db: url } })
     }
-    expect(parse(['--db', 'data/postgres.sqlite']).help).toBe(false)
+    expect(() => parse(['--db', 'mysql://h/d'])).toThrow(CliUsageError)
+    expect(() => parse(['--db', 'mysql://h/d'])).toThrow(/cannot use a mysql:\/\/ database/)
+    expect(() => parse(['--db', ''])).toThrow(/needs a file path or a postgres/)
+    expect(parse(['--db', 'data/postgres.sqlite'])).toMatchObject({
+      options: { db: 'data/postgres.sqlite' },
+    })
     expect(parse(['--db', 'C:/relay.sqlite']).help).toBe(false)
   })
 
-  it('names the variable when the environment asks for a database URL', () => {
-    expect(databaseUrlEnvError({})).toBeUndefined()
-    expect(databaseUrlEnvError({ TSEED_DATABASE_URL: '' })).toBeUndefined()
-    expect(databaseUrlEnvError({ TSEED_DATABASE_URL: 'postgres://db/tseed' })).toMatch(
-      /^TSEED_DATABASE_URL is set, but this relay stores its data in SQLite only/,
+  it('reads the database from the environment, checked like --db', () => {
+    expect(databaseFromEnv({})).toBeUndefined()
+    expect(databaseFromEnv({ TSEED_DATABASE_URL: '' })).toBeUndefined()
+    expect(databaseFromEnv({ TSEED_DATABASE_URL: 'postgres://db/tseed' })).toBe(
+      'postgres://db/tseed',
+    )
+    expect(() => databaseFromEnv({ TSEED_DATABASE_URL: 'redis://x' })).toThrow(
+      /^TSEED_DATABASE_URL: --db takes/,
     )
   })
 })

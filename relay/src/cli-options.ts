@@ -73,7 +73,7 @@ export const RELAY_FLAGS: readonly CliFlag<RelayCliOptions>[] = [
     valueName: '<file>',
     description: `SQLite file, created with its folder; :memory: keeps nothing (default ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
-      o.db = sqliteFileFlag(v)
+      o.db = databaseFlag(v)
     },
   },
   choiceFlag(
@@ -338,33 +338,38 @@ export function onOffFlag<T>(
 }
 
 /**
- * The value of `--db`: a SQLite file path. A database URL is refused rather
- * than taken for a file name, which would create a folder named `postgres:`
- * and keep the operator's data somewhere they did not ask for.
+ * The value of `--db`: a SQLite file path, or a `postgres://` URL for the
+ * PostgreSQL backend. Any other URL is refused rather than taken for a file
+ * name, which would create a folder named `mysql:` and keep the operator's
+ * data somewhere they did not ask for.
  */
-export function sqliteFileFlag(v: string): string {
-  if (v === '') throw new CliUsageError('--db needs a file path')
+export function databaseFlag(v: string): string {
+  if (v === '') throw new CliUsageError('--db needs a file path or a postgres:// URL')
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]
-  if (scheme !== undefined) {
+  if (scheme !== undefined && !/^postgres(ql)?$/i.test(scheme)) {
     throw new CliUsageError(
-      `--db takes a SQLite file path; this relay cannot use a ${scheme}:// database URL ` +
-        '(PostgreSQL is not supported yet)',
+      `--db takes a SQLite file path or a postgres:// URL; this relay cannot use a ${scheme}:// database`,
     )
   }
   return v
 }
 
-/** The environment variable a database URL would come from; refused while only SQLite exists. */
+/** Where the database URL comes from when `--db` is not given. */
 export const DATABASE_URL_ENV = 'TSEED_DATABASE_URL'
 
-/** A one-line error when the environment asks for a database this relay cannot use. */
-export function databaseUrlEnvError(env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The database the environment names, checked like `--db`; undefined when
+ * the variable is unset. `--db` on the command line wins over it.
+ * @throws CliUsageError for a URL the relay cannot use
+ */
+export function databaseFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const url = env[DATABASE_URL_ENV]
   if (url === undefined || url === '') return undefined
-  return (
-    `${DATABASE_URL_ENV} is set, but this relay stores its data in SQLite only ` +
-    '(PostgreSQL is not supported yet): unset it and choose the file with --db'
-  )
+  try {
+    return databaseFlag(url)
+  } catch (err) {
+    throw new CliUsageError(`${DATABASE_URL_ENV}: ${(err as Error).message}`)
+  }
 }
 
 export function integerFlag(name: string, v: string, min: number, max: number): number {

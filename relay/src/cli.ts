@@ -2,13 +2,13 @@
  * `npm run relay -- [command] [options]`: the TSEED relay and its operator
  * commands (relay/src/operator/). See docs/relay.md.
  */
-import { databaseUrlEnvError } from './cli-options'
 import { runCli } from './operator/commands'
 import type { CommandIo } from './operator/io'
 
 const io: CommandIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  env: process.env,
   waitForStop: () =>
     new Promise((resolve) => {
       let stopping = false
@@ -23,12 +23,6 @@ const io: CommandIo = {
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
     }),
-}
-
-const envError = databaseUrlEnvError(process.env)
-if (envError !== undefined) {
-  process.stderr.write(`relay: ${envError}\n`)
-  process.exit(1)
 }
 
 runCli(process.argv.slice(2), io).then(

@@ -1,3 +1,4 @@
+import type { SqliteDatabase } from './store/database'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -190,7 +191,7 @@ describe('startTseedRelay', () => {
     }
     expect(doc.limitation).toMatchObject({ max_subscriptions: 3, payment_required: true })
     // The file the ledger shares is opened with the requested durability (2 = FULL).
-    expect(r.ledger.db.pragma('synchronous', { simple: true })).toBe(2)
+    expect((r.ledger.db as SqliteDatabase).pragma('synchronous', { simple: true })).toBe(2)
     expect(doc.tseed.announce_ttl).toBe(90)
 
     const ws = new WebSocket(r.url)

@@ -30,7 +30,8 @@ import {
   type LightningDeps,
 } from './lightning/config'
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/checkpointer'
-import { openDatabase, type SqliteDatabase } from './store/database'
+import { isPostgres, type SqlDatabase, type SqliteDatabase } from './store/database'
+import { openRelayDatabase } from './store/open-relay-database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
 import { SqliteTorrentIndex } from './store/torrent-index'
 import { TrackerCredentials } from './tracker/credentials'
@@ -45,7 +46,11 @@ export interface TseedRelayOptions extends Omit<
   StartRelayOptions,
   'store' | 'dbPath' | 'policy' | 'routes' | 'info' | 'logger'
 > {
-  /** The SQLite file for announces, ledger and API; created with its folder. Default `:memory:`. */
+  /**
+   * Where announces, ledger and API live: a SQLite file (created with its
+   * folder), or a `postgres://` URL for the PostgreSQL backend, which several
+   * relay processes can share (docs/scaling.md). Default `:memory:`.
+   */
   db?: string
   /**
    * A backend instance (the caller keeps ownership and closes it), or the
@@ -151,12 +156,14 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     ? lightningOption
     : await createLightningBackend(lightningOption ?? LIGHTNING_CLI_DEFAULTS, lightningDeps)
 
-  let db: SqliteDatabase | undefined
+  let db: SqlDatabase | undefined
   let checkpoints: BackgroundCheckpoints | undefined
   try {
     // The relay is given a store, so it would ignore `synchronous`; the file is opened here.
-    db = openDatabase(dbPath, { synchronous: relayOptions.synchronous })
-    checkpoints = await startBackgroundCheckpoints(db, { logger })
+    db = openRelayDatabase(dbPath, { synchronous: relayOptions.synchronous })
+    // WAL checkpoints are SQLite's; PostgreSQL runs its own.
+    if (!isPostgres(db))
+      checkpoints = await startBackgroundCheckpoints(db as SqliteDatabase, { logger })
     const store = new SqliteAnnounceStore(db)
     const torrents = torrentIndex ? new SqliteTorrentIndex(db) : undefined
     const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
@@ -263,7 +270,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       await running.close()
       // The database goes before the backend: a payment answered during shutdown then
       // cannot be written as failed and stays pending for reconciliation, never refunded.
-      await openCheckpoints.close()
+      await openCheckpoints?.close()
       openDb.close()
       if (ownsLightning) await lightning.close()
     }

@@ -10,7 +10,7 @@ import { AmmError, quoteSwap } from '../../../src/balance/amm'
 import { LedgerError } from '../ledger/errors'
 import type { Ledger } from '../ledger/ledger'
 import type { LightningBackend } from '../lightning/backend'
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import { ApiError, POOL_EMPTY_MESSAGE } from './errors'
 import { countPassing, lookupInvoiceState, OnePerHash } from './payment-sync'
 import type { ApiLogger } from './types'
@@ -72,7 +72,7 @@ export class Deposits {
   private readonly refreshing = new OnePerHash<DepositRecord>()
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: SqlDatabase,
     private readonly ledger: Ledger,
     private readonly lightning: LightningBackend,
     private readonly now: () => number,

@@ -6,7 +6,7 @@ import type { NostrEvent } from 'nostr-tools/core'
 import type { Bolt11Network } from '../../../src/balance/bolt11'
 import type { Ledger } from '../ledger/ledger'
 import type { LightningBackend } from '../lightning/backend'
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import { TrackerCredentials } from '../tracker/credentials'
 import type { HttpRoute } from '../transport/http-handler'
 import type { ApiServices } from './context'
@@ -24,7 +24,7 @@ export type { DepositOptions, DepositRecord } from './deposits'
 export type { WithdrawOptions, WithdrawalRecord } from './withdrawals'
 
 export interface ApiOptions {
-  db: SqliteDatabase
+  db: SqlDatabase
   ledger: Ledger
   lightning: LightningBackend
   /** Unix seconds. */

@@ -4,7 +4,7 @@
  * issued to, the invoice itself, the swap a deposit asked for, and the
  * Lightning outcome of a withdrawal. Money only moves in the ledger.
  */
-import { migrate, type Migration, type SqliteDatabase } from '../store/database'
+import { migrate, type Migration, type SqlDatabase } from '../store/database'
 
 export const API_COMPONENT = 'api'
 
@@ -52,6 +52,6 @@ export const API_MIGRATIONS: readonly Migration[] = [
 ]
 
 /** Creates or upgrades the API tables; idempotent. */
-export function migrateApi(db: SqliteDatabase): number[] {
+export function migrateApi(db: SqlDatabase): number[] {
   return migrate(db, API_COMPONENT, API_MIGRATIONS)
 }

@@ -14,7 +14,7 @@ import {
   type LightningBackend,
   type PaymentResult,
 } from '../lightning/backend'
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import type { Deposits } from './deposits'
 import { ApiError } from './errors'
 import { countPassing, errorText, lookupInvoiceState, OnePerHash } from './payment-sync'
@@ -93,7 +93,7 @@ export class Withdrawals {
   private readonly reconciling = new OnePerHash<WithdrawalRecord>()
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: SqlDatabase,
     private readonly ledger: Ledger,
     private readonly lightning: LightningBackend,
     private readonly deposits: Deposits,

@@ -8,7 +8,7 @@ import type { SwarmPrice, SwarmStats } from '../../../src/balance/pricing'
 import { chargeForBytes } from '../../../src/balance/pricing'
 import type { Kind21000Announce } from '../../../src/nostr/kind21000'
 import { MAX_COUNTER } from '../../../src/nostr/tracker-announce'
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import { InsufficientFunds, LedgerError } from './errors'
 import type { Escrow } from './escrow'
 import type { Journal } from './journal'
@@ -103,7 +103,7 @@ export class AnnounceAccounting {
     this.spending = spending
     this.limits = limits
     this.priceOf = priceOf
-    const db: SqliteDatabase = journal.db
+    const db: SqlDatabase = journal.db
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
     this.stmt = {
       seen: p('SELECT 1 FROM ledger_announce_seen WHERE event_id = ?').pluck(),
@@ -132,7 +132,7 @@ export class AnnounceAccounting {
          ON CONFLICT (pubkey, info_hash, direction) DO UPDATE SET carry = excluded.carry`,
       ),
       peers: p(
-        `SELECT max(left_bytes = '0') AS seeding FROM ledger_announce_state
+        `SELECT max(CASE WHEN left_bytes = '0' THEN 1 ELSE 0 END) AS seeding FROM ledger_announce_state
          WHERE info_hash = ? AND stopped = 0 AND created_at >= ? GROUP BY pubkey`,
       ).pluck(),
       pruneTombstones: p('DELETE FROM ledger_announce_state WHERE stopped = 1 AND created_at < ?'),

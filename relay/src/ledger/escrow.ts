@@ -4,7 +4,7 @@
  * pays claims pro rata out of what downloaders actually paid and refunds what
  * nobody claimed in time. Nothing here creates TSEED.
  */
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import { FEE_ACCOUNT, swarmAccount, userAccount } from './accounts'
 import { LedgerError } from './errors'
 import type { Journal, PostingLine } from './journal'
@@ -75,7 +75,7 @@ interface ClaimRow {
  */
 export class Escrow {
   private readonly journal: Journal
-  private readonly db: SqliteDatabase
+  private readonly db: SqlDatabase
   private readonly config: EscrowConfig
   private readonly stmt
 
@@ -118,7 +118,7 @@ export class Escrow {
       claimsOf: p(
         'SELECT remaining FROM ledger_claims WHERE info_hash = ? AND created_at > ?',
       ).pluck(),
-      newSettlement: p('INSERT INTO ledger_settlements (at) VALUES (?)'),
+      newSettlement: p('INSERT INTO ledger_settlements (at) VALUES (?) RETURNING id').pluck(),
     }
   }
 
@@ -167,7 +167,7 @@ export class Escrow {
     }
     const report: SettlementReport = { payouts: [], refunds: [], lapsedClaims: 0 }
     let settlementId: bigint | undefined
-    const sid = () => (settlementId ??= this.stmt.newSettlement.run(now).lastInsertRowid as bigint)
+    const sid = () => (settlementId ??= this.stmt.newSettlement.get(now) as bigint)
 
     const claimFloor = now - this.config.claimWindowSeconds
     for (const infoHash of this.stmt.swarmsWithClaims.all(claimFloor) as string[]) {

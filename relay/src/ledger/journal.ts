@@ -5,7 +5,7 @@
  */
 import { CURRENCIES, isCurrency, type Currency } from '../../../src/balance/currency'
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import { transactionRun, type SqliteDatabase } from '../store/database'
+import { transactionRun, type SqlDatabase } from '../store/database'
 import { assertAccount, isExternal } from './accounts'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import { migrateLedger } from './schema'
@@ -113,10 +113,10 @@ interface LineRow {
  * `safeIntegers()`, so amounts come back as exact BigInts.
  */
 export class Journal {
-  readonly db: SqliteDatabase
+  readonly db: SqlDatabase
   private readonly stmt
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqlDatabase) {
     this.db = db
     migrateLedger(db)
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
@@ -127,7 +127,10 @@ export class Journal {
          ON CONFLICT (account, currency) DO UPDATE SET amount = excluded.amount`,
       ),
       refExists: p('SELECT 1 FROM ledger_postings WHERE ref = ?').pluck(),
-      insertPosting: p('INSERT INTO ledger_postings (kind, ref, at, memo) VALUES (?, ?, ?, ?)'),
+      // RETURNING rather than lastInsertRowid: PostgreSQL has no implicit row id.
+      insertPosting: p(
+        'INSERT INTO ledger_postings (kind, ref, at, memo) VALUES (?, ?, ?, ?) RETURNING id',
+      ).pluck(),
       insertLine: p(
         'INSERT INTO ledger_lines (posting_id, account, currency, amount) VALUES (?, ?, ?, ?)',
       ),
@@ -175,12 +178,12 @@ export class Journal {
         }
         next.push(after)
       }
-      const id = this.stmt.insertPosting.run(
+      const id = this.stmt.insertPosting.get(
         input.kind,
         input.ref,
         input.at,
         input.memo ?? null,
-      ).lastInsertRowid
+      ) as bigint
       lines.forEach((line, i) => {
         this.stmt.insertLine.run(id, line.account, line.currency, line.amount)
         this.stmt.setBalance.run(line.account, line.currency, next[i])

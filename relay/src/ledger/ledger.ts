@@ -23,7 +23,7 @@ import {
 import { MAX_AMOUNT } from '../../../src/balance/units'
 import type { BalanceMap } from '../../../src/balance/webledger'
 import type { AnnouncePolicy } from '../core/announce-policy'
-import { transactionRun, type SqliteDatabase } from '../store/database'
+import { transactionRun, type SqlDatabase } from '../store/database'
 import {
   EXTERNAL,
   POOL_ACCOUNT,
@@ -107,7 +107,7 @@ const REF = /^[\x21-\x7e]{1,200}$/
 
 /** The TSEED ledger over an injected better-sqlite3 handle shared with the rest of the relay. */
 export class Ledger {
-  readonly db: SqliteDatabase
+  readonly db: SqlDatabase
   readonly pricing: PricingConfig
   private readonly clock: () => number
   private readonly journal: Journal
@@ -116,7 +116,7 @@ export class Ledger {
   private readonly spending: SpendingLimiter
   private readonly withdrawals: Withdrawals
 
-  constructor(db: SqliteDatabase, options: LedgerOptions = {}) {
+  constructor(db: SqlDatabase, options: LedgerOptions = {}) {
     this.db = db
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
     this.pricing = options.pricing ?? DEFAULT_PRICING

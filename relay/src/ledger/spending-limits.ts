@@ -10,7 +10,7 @@
  * after any moment are two index lookups however many there were.
  */
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import type { SqliteDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
 import { pubkeyOf, userAccount } from './accounts'
 import { LedgerError } from './errors'
 
@@ -51,7 +51,7 @@ export class SpendingLimiter {
   private readonly stmt
 
   constructor(
-    db: SqliteDatabase,
+    db: SqlDatabase,
     private readonly cacheEntries = DEFAULT_CACHE_ENTRIES,
   ) {
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
@@ -171,7 +171,7 @@ export class SpendingLimiter {
  * `since`: a ledger that charged announces before spending limits existed
  * then counts those charges too.
  */
-export function backfillSpending(db: SqliteDatabase, since: number): void {
+export function backfillSpending(db: SqlDatabase, since: number): void {
   const rows = db
     .prepare(
       `SELECT l.account, p.at, l.amount FROM ledger_postings p

@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs'
 import {
-  sqliteFileFlag,
+  databaseFlag,
+  databaseFromEnv,
+  DATABASE_URL_ENV,
   parseCliWithArgs,
   RELAY_CLI_DEFAULTS,
   usage,
@@ -14,7 +16,9 @@ import {
 } from '../cli-options'
 import { applyConfigText } from '../config-file'
 import { Ledger } from '../ledger/ledger'
-import { openDatabase } from '../store/database'
+import type { SqlDatabase } from '../store/database'
+import { PgError } from '../store/pg/pg-database'
+import { isPostgresUrl, openRelayDatabase, describeDatabase } from '../store/open-relay-database'
 
 export interface CommandIo {
   /** Normal output (stdout). */
@@ -23,6 +27,8 @@ export interface CommandIo {
   err(text: string): void
   /** Resolves with the signal name once the operator asks the relay to stop (SIGINT, SIGTERM). */
   waitForStop(): Promise<string>
+  /** The environment; `TSEED_DATABASE_URL` in it is the default of `--db`. */
+  env?: NodeJS.ProcessEnv
 }
 
 /** One subcommand of `npm run relay --`. */
@@ -73,12 +79,14 @@ export function defineCommand<T extends { db: string }>(spec: CommandSpec<T>): C
   const synopsis =
     spec.positionals === undefined ? '[options]' : `${spec.positionals.synopsis} [options]`
   const help = `${spec.description}\n\n${usage(`${COMMAND} ${spec.name}`, spec.flags, synopsis)}`
-  const defaults = { db: RELAY_CLI_DEFAULTS.db, ...spec.defaults } as T
+  const builtIn = { db: RELAY_CLI_DEFAULTS.db, ...spec.defaults } as T
   return {
     name: spec.name,
     summary: spec.summary,
     help: () => help,
     async run(argv, io) {
+      const fromEnv = databaseFromEnv(io.env ?? {})
+      const defaults = fromEnv === undefined ? builtIn : { ...builtIn, db: fromEnv }
       const max = spec.positionals?.max ?? 0
       let r = parseCliWithArgs(argv, spec.flags, defaults, max)
       if (r.help) {
@@ -112,14 +120,25 @@ export function defineCommand<T extends { db: string }>(spec: CommandSpec<T>): C
  * "healthy" ledger.
  */
 export function withLedger<R>(path: string, mustExist: boolean, fn: (ledger: Ledger) => R): R {
-  if (mustExist && path !== ':memory:' && !path.startsWith('file:') && !existsSync(path)) {
+  const file = !isPostgresUrl(path) && path !== ':memory:' && !path.startsWith('file:')
+  if (mustExist && file && !existsSync(path)) {
     throw new OperatorError(`no database at ${path}; give the relay's file with --db`)
   }
-  const db = openDatabase(path)
+  const db = openOperatorDatabase(path)
   try {
     return fn(new Ledger(db))
   } finally {
     db.close()
+  }
+}
+
+/** The database an operator command works on; a server that cannot be reached is one line. */
+export function openOperatorDatabase(spec: string): SqlDatabase {
+  try {
+    return openRelayDatabase(spec)
+  } catch (err) {
+    if (err instanceof PgError) throw new OperatorError(`${describeDatabase(spec)}: ${err.message}`)
+    throw err
   }
 }
 
@@ -132,10 +151,10 @@ export class OperatorError extends Error {
 export function dbFlag<T extends { db: string }>(): CliFlag<T> {
   return {
     name: 'db',
-    valueName: '<file>',
-    description: `the relay's SQLite file (default ${RELAY_CLI_DEFAULTS.db})`,
+    valueName: '<file|url>',
+    description: `the relay's SQLite file or postgres:// URL (default $${DATABASE_URL_ENV}, else ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
-      o.db = sqliteFileFlag(v)
+      o.db = databaseFlag(v)
     },
   }
 }

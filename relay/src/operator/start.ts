@@ -1,6 +1,7 @@
 /**
  * `npm run relay -- [start]`: runs the TSEED relay until SIGINT or SIGTERM.
  */
+import { describeDatabase } from '../store/open-relay-database'
 import { readFileSync } from 'node:fs'
 import { DEFAULT_PRICING, DEFAULT_RARITY, type PricingConfig } from '../../../src/balance/pricing'
 import {
@@ -132,7 +133,7 @@ export const startCommand = defineCommand<StartOptions>({
     io.out(`${describePoolState(running.ledger)}\n`)
     io.out(`API ${running.apiUrl}\n`)
     // Tests and scripts parse this line for the address.
-    io.out(`TSEED relay listening on ${running.url} (database ${o.db})\n`)
+    io.out(`TSEED relay listening on ${running.url} (database ${describeDatabase(o.db)})\n`)
 
     const signal = await io.waitForStop()
     io.out(`${signal}: closing connections and the database\n`)

@@ -120,7 +120,7 @@ describe('startBackgroundCheckpoints', () => {
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     })
     try {
-      expect(autocheckpoint(relay.ledger.db)).toBe(0)
+      expect(autocheckpoint(relay.ledger.db as SqliteDatabase)).toBe(0)
     } finally {
       await relay.close()
     }

@@ -8,7 +8,7 @@ import { newKey, SESSION_1, signAnnounce, HASH_A } from '../../tests/fixtures'
 import { parseFilter } from '../core/filters'
 import { DEFAULT_LIMITS } from '../core/limits'
 import { announceStoreContract } from './announce-store.contract'
-import { openDatabase } from './database'
+import { openDatabase, type SqliteDatabase } from './database'
 import { SqliteAnnounceStore } from './sqlite-store'
 
 announceStoreContract('SqliteAnnounceStore', () => SqliteAnnounceStore.open(':memory:'))
@@ -98,7 +98,8 @@ describe('SqliteAnnounceStore', () => {
     // The rows SQLite looks at for the store's #i query: about the limit, not
     // the whole swarm, because the index holds the query's order.
     let visited = 0
-    store.db.function('visited', { deterministic: false, varargs: true }, () => {
+    const sqlite = store.db as SqliteDatabase
+    sqlite.function('visited', { deterministic: false, varargs: true }, () => {
       visited++
       return 1
     })
@@ -130,9 +131,9 @@ describe('SqliteAnnounceStore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tseed-store-'))
     dirs.push(dir)
     const store = SqliteAnnounceStore.open(join(dir, 'r.sqlite'))
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect((store.db as SqliteDatabase).pragma('journal_mode', { simple: true })).toBe('wal')
     // 1 is NORMAL.
-    expect(store.db.pragma('synchronous', { simple: true })).toBe(1)
+    expect((store.db as SqliteDatabase).pragma('synchronous', { simple: true })).toBe(1)
     void store.close()
   })
 })

@@ -1,4 +1,3 @@
-import type { Statement as SqliteStatement } from 'better-sqlite3'
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Filter } from '../core/filters'
 import { filterWhere, type FilterColumns } from './filter-sql'
@@ -16,7 +15,8 @@ import {
   transactionRun,
   type Migration,
   type OpenDatabaseOptions,
-  type SqliteDatabase,
+  type SqlDatabase,
+  type SqlStatement,
 } from './database'
 
 /** Migration component name of the announce tables in schema_migrations. */
@@ -74,8 +74,6 @@ export const ANNOUNCE_MIGRATIONS: readonly Migration[] = [
   },
 ]
 
-type Statement = SqliteStatement
-
 const ANNOUNCE_COLUMNS: FilterColumns = {
   alias: 'a',
   kindColumn: 'kind',
@@ -96,14 +94,14 @@ interface CurrentRow {
  * `SqliteAnnounceStore.open(path)` opens one the store owns and closes.
  */
 export class SqliteAnnounceStore implements AnnounceStore {
-  private readonly statements = new Map<string, Statement>()
+  private readonly statements = new Map<string, SqlStatement>()
 
   /**
    * @param db an open database; migrations run here.
    * @param ownsDatabase whether `close()` also closes `db`.
    */
   constructor(
-    readonly db: SqliteDatabase,
+    readonly db: SqlDatabase,
     private readonly ownsDatabase = false,
   ) {
     migrate(db, ANNOUNCE_STORE_COMPONENT, ANNOUNCE_MIGRATIONS)
@@ -236,7 +234,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
     ).get(key.pubkey, key.infoHash, key.session) as CurrentRow | undefined
   }
 
-  private stmt(sql: string): Statement {
+  private stmt(sql: string): SqlStatement {
     let s = this.statements.get(sql)
     if (s === undefined) {
       s = this.db.prepare(sql)

@@ -1,8 +1,13 @@
-import type { Statement } from 'better-sqlite3'
 import type { NostrEvent } from 'nostr-tools/core'
 import { TORRENT_METADATA } from '../../../src/nostr/kinds'
 import type { Filter } from '../core/filters'
-import { migrate, transactionRun, type Migration, type SqliteDatabase } from './database'
+import {
+  migrate,
+  transactionRun,
+  type Migration,
+  type SqlDatabase,
+  type SqlStatement,
+} from './database'
 import { filterWhere, type FilterColumns } from './filter-sql'
 import { indexedTags } from './sqlite-store'
 
@@ -74,11 +79,11 @@ const TORRENT_COLUMNS: FilterColumns = {
  * and `i`) go through torrent_tags.
  */
 export class SqliteTorrentIndex implements TorrentIndex {
-  private readonly statements = new Map<string, Statement>()
+  private readonly statements = new Map<string, SqlStatement>()
   private readonly limits: TorrentIndexLimits
 
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: SqlDatabase,
     limits: Partial<TorrentIndexLimits> = {},
   ) {
     this.limits = { ...DEFAULT_TORRENT_INDEX_LIMITS, ...limits }
@@ -135,7 +140,7 @@ export class SqliteTorrentIndex implements TorrentIndex {
     return Promise.resolve(rows.map((json) => JSON.parse(json) as NostrEvent))
   }
 
-  private stmt(sql: string): Statement {
+  private stmt(sql: string): SqlStatement {
     let s = this.statements.get(sql)
     if (s === undefined) {
       s = this.db.prepare(sql)

@@ -13,7 +13,7 @@
  *   updated by the same object that writes the table.
  */
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto'
-import { migrate, transactionRun, type Migration, type SqliteDatabase } from '../store/database'
+import { migrate, transactionRun, type Migration, type SqlDatabase } from '../store/database'
 
 export const TRACKER_COMPONENT = 'tracker'
 
@@ -101,9 +101,9 @@ export class TrackerCredentials {
   private readonly cacheSize: number
   private readonly cache = new Map<string, Cached>()
   private readonly stmt
-  private readonly db: SqliteDatabase
+  private readonly db: SqlDatabase
 
-  constructor(db: SqliteDatabase, options: TrackerCredentialsOptions = {}) {
+  constructor(db: SqlDatabase, options: TrackerCredentialsOptions = {}) {
     migrate(db, TRACKER_COMPONENT, TRACKER_MIGRATIONS)
     this.maxPerPubkey = options.maxPerPubkey ?? DEFAULT_MAX_PER_PUBKEY
     this.randomBytes = options.randomBytes ?? ((n) => new Uint8Array(nodeRandomBytes(n)))
@@ -117,7 +117,7 @@ export class TrackerCredentials {
         .prepare('SELECT count(*) FROM tracker_credentials WHERE pubkey = ? AND revoked_at IS NULL')
         .pluck(),
       list: db.prepare(
-        `SELECT id, label, created_at AS createdAt, last_used_at AS lastUsedAt
+        `SELECT id, label, created_at AS "createdAt", last_used_at AS "lastUsedAt"
          FROM tracker_credentials WHERE pubkey = ? AND revoked_at IS NULL
          ORDER BY created_at, id`,
       ),

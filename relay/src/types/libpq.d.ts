@@ -1,0 +1,35 @@
+// The part of the `libpq` package (bindings to PostgreSQL's C client) the relay uses.
+declare module 'libpq' {
+  import type { EventEmitter } from 'node:events'
+
+  class Libpq extends EventEmitter {
+    connectSync(conninfo: string): void
+    finish(): void
+    exec(sql: string): void
+    execParams(sql: string, params: (string | null)[]): void
+    prepare(name: string, sql: string, nParams: number): void
+    execPrepared(name: string, params: (string | null)[]): void
+    resultStatus(): string
+    resultErrorMessage(): string
+    resultErrorFields(): { sqlState?: string; messagePrimary?: string } | undefined
+    errorMessage(): string
+    ntuples(): number
+    nfields(): number
+    fname(column: number): string
+    ftype(column: number): number
+    getvalue(row: number, column: number): string
+    getisnull(row: number, column: number): boolean
+    cmdTuples(): string
+    escapeLiteral(text: string): string
+    clear(): void
+    // Asynchronous notifications (LISTEN/NOTIFY) on a connection of their own.
+    startReader(): void
+    stopReader(): void
+    consumeInput(): boolean
+    notifies(): { relname: string; extra: string; be_pid: number } | undefined
+    setNonBlocking(on: boolean): boolean
+    socket(): number
+    readonly connected: boolean
+  }
+  export = Libpq
+}
