@@ -14,7 +14,28 @@ export function isPostgresUrl(spec: string): boolean {
  * @throws PgError when the PostgreSQL server cannot be reached
  */
 export function openRelayDatabase(spec: string, options: OpenDatabaseOptions = {}): SqlDatabase {
-  return isPostgresUrl(spec) ? PgDatabase.open(spec) : openDatabase(spec, options)
+  if (!isPostgresUrl(spec)) return openDatabase(spec, options)
+  const { url, schema } = splitSchema(spec)
+  return PgDatabase.open(url, schema === undefined ? {} : { schema })
+}
+
+/**
+ * `?schema=NAME` on a postgres:// URL puts the relay's tables in that schema
+ * (created if missing) instead of `public`, so one database can hold several
+ * relays or test runs. libpq itself does not know the parameter, so it is
+ * taken off the URL here.
+ */
+export function splitSchema(spec: string): { url: string; schema?: string } {
+  let u: URL
+  try {
+    u = new URL(spec)
+  } catch {
+    return { url: spec }
+  }
+  const schema = u.searchParams.get('schema')
+  if (schema === null) return { url: spec }
+  u.searchParams.delete('schema')
+  return { url: u.toString(), schema }
 }
 
 /** How logs and errors name the database: the URL without its password. */
