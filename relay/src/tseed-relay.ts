@@ -18,8 +18,11 @@ import type { DepositOptions } from './api/deposits'
 import { DEFAULT_MAX_BODY_BYTES } from './api/http'
 import { DEFAULT_API_RATE_LIMIT } from './api/router'
 import type { WithdrawOptions } from './api/withdrawals'
+import { parseFilter } from './core/filters'
+import { DEFAULT_LIMITS } from './core/limits'
 import type { Relay } from './core/relay'
 import type { RelayInfoOptions } from './http/nip11'
+import { LedgerError } from './ledger/errors'
 import { Ledger, type LedgerOptions } from './ledger/ledger'
 import type { LightningBackend } from './lightning/backend'
 import {
@@ -32,6 +35,8 @@ import {
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/checkpointer'
 import { isPostgres, type SqlDatabase, type SqliteDatabase } from './store/database'
 import { openRelayDatabase } from './store/open-relay-database'
+import { decodeFeedItem } from './store/pg/event-feed'
+import { PgDatabase, PgLock } from './store/pg/pg-database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
 import { SqliteTorrentIndex } from './store/torrent-index'
 import { TrackerCredentials } from './tracker/credentials'
@@ -233,9 +238,22 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       tseedInfo.api = httpUrl + API_PREFIX
     }
 
+    // Relays sharing a PostgreSQL database: live subscribers here also see
+    // what the other processes stored.
+    const stopListening =
+      db instanceof PgDatabase
+        ? listenToOtherProcesses(db, store, running.relay, logger)
+        : undefined
+    const pg = db instanceof PgDatabase ? db : undefined
+
     const settle = (): void => {
       try {
-        const r = ledger.settle(nowSec())
+        // One process settles at a time; the others skip this round.
+        const r =
+          pg === undefined
+            ? ledger.settle(nowSec())
+            : pg.withTryLock(PgLock.settlement, () => ledger.settle(nowSec()))
+        if (r === undefined) return
         if (r.payouts.length > 0 || r.refunds.length > 0) {
           const paid = r.payouts.reduce((sum, p) => sum + p.amount, 0n)
           const refunded = r.refunds.reduce((sum, p) => sum + p.amount, 0n)
@@ -249,7 +267,13 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       }
     }
     const sweep = async (): Promise<void> => {
-      const r = await api.sweep()
+      // One process talks to the Lightning backend at a time; the lock goes
+      // with its connection, so a process that dies frees it for the others.
+      const r =
+        pg === undefined
+          ? await api.sweep()
+          : await pg.withTryLockAsync(PgLock.sweep, () => api.sweep())
+      if (r === undefined) return
       if (r.withdrawalsSettled > 0 || r.depositsCredited > 0) {
         logger.info(
           `lightning: ${r.withdrawalsSettled} withdrawals reconciled, ${r.depositsCredited} deposits credited`,
@@ -266,6 +290,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     const close = async (): Promise<void> => {
       await settleTimer.stop()
       await sweepTimer.stop()
+      stopListening?.()
       tracker.close()
       await running.close()
       // The database goes before the backend: a payment answered during shutdown then
@@ -322,6 +347,42 @@ function apiAndTrackerLimits(
 }
 
 /** Bootstraps the pool from the option, or automatically in test mode; logs what it found. */
+/**
+ * Delivers the events other relay processes store in the shared PostgreSQL
+ * database to this process's subscribers. A large event arrives as its id
+ * and is read from the store.
+ */
+function listenToOtherProcesses(
+  db: PgDatabase,
+  store: SqliteAnnounceStore,
+  relay: Relay,
+  logger: ApiLogger,
+): () => void {
+  return db.listen(
+    (payload) => {
+      const item = decodeFeedItem(payload)
+      if (item === undefined) {
+        logger.warn('relay: ignored a malformed notification from another process')
+      } else if ('event' in item) {
+        relay.deliverStoredElsewhere(item.event)
+      } else {
+        const filter = parseFilter({ ids: [item.id] }, DEFAULT_LIMITS)
+        store.query(filter, Math.floor(Date.now() / 1000), 1).then(
+          (found) => {
+            for (const ev of found) relay.deliverStoredElsewhere(ev)
+          },
+          (err: unknown) => {
+            logger.error('relay: reading an event another process stored failed', err)
+          },
+        )
+      }
+    },
+    (err) => {
+      logger.warn(`relay: ${err.message}; retrying`)
+    },
+  )
+}
+
 function preparePool(
   ledger: Ledger,
   lightning: LightningBackend,
@@ -336,14 +397,20 @@ function preparePool(
     }
     return
   }
-  if (requested !== undefined) {
-    logger.info(`pool bootstrapped with ${describePool(ledger.bootstrapPool(requested))}`)
-  } else if (lightning.testMode && autoDev) {
-    const pool = ledger.bootstrapPool(DEV_POOL)
-    logger.warn(
-      `TEST MODE: pool bootstrapped automatically with ${describePool(pool)} ` +
-        `because the Lightning backend is ${lightning.name}; these reserves are not real money`,
-    )
+  try {
+    if (requested !== undefined) {
+      logger.info(`pool bootstrapped with ${describePool(ledger.bootstrapPool(requested))}`)
+    } else if (lightning.testMode && autoDev) {
+      const pool = ledger.bootstrapPool(DEV_POOL)
+      logger.warn(
+        `TEST MODE: pool bootstrapped automatically with ${describePool(pool)} ` +
+          `because the Lightning backend is ${lightning.name}; these reserves are not real money`,
+      )
+    }
+  } catch (err) {
+    // Relay processes starting together on one database: another one got there first.
+    if (!(err instanceof LedgerError) || err.code !== 'pool_already_bootstrapped') throw err
+    logger.info(`pool bootstrapped by another relay process: ${describePoolState(ledger)}`)
   }
 }
 

@@ -3,10 +3,8 @@ import type { NostrEvent } from 'nostr-tools/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TseedApiError, type SwapResult } from '../../src/balance/api-client'
 import type { SwapSide } from '../../src/balance/amm'
-import { parseAnnounceEvent } from '../../src/nostr/kind21000'
-import { Ledger } from '../../relay/src/ledger/ledger'
-import { openDatabase } from '../../relay/src/store/database'
-import { DEV_POOL, type RunningTseedRelay } from '../../relay/src/tseed-relay'
+import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
+import { expectSequentialReplay } from '../support/sequential-replay'
 import {
   connectNostr,
   newUser,
@@ -164,38 +162,6 @@ describe('parallel announces and swaps from one pubkey', () => {
     expect(swapPostings.length).toBe(1 + acceptedSwaps.filter((r) => !r.replayed).length)
 
     // Replay the journal's accepted operations one at a time on a fresh ledger.
-    const replay = new Ledger(openDatabase(':memory:'))
-    replay.bootstrapPool(DEV_POOL)
-    const byRef = new Map(events.map((ev) => [`announce:${ev.id}`, ev]))
-    for (const p of postings) {
-      const mine = p.lines.filter((l) => l.account === `did:nostr:${user.pubkey}`)
-      if (p.kind === 'deposit') {
-        replay.deposit(user.pubkey, mine[0]!.amount, p.ref.slice('deposit:'.length))
-      } else if (p.kind === 'swap') {
-        const side = p.memo as SwapSide
-        const inCurrency = side === 'sat_to_tseed' ? 'sat' : 'TSEED'
-        const paid = mine.find((l) => l.currency === inCurrency)!.amount
-        const got = mine.find((l) => l.currency !== inCurrency)!.amount
-        const r = replay.swap(user.pubkey, side, -paid, 0n, p.ref.slice('swap:'.length))
-        expect(r.amountOut).toBe(got)
-      } else if (p.kind === 'download') {
-        const ev = byRef.get(p.ref)!
-        const outcome = replay.applyAnnounce(
-          {
-            pubkey: ev.pubkey,
-            eventId: ev.id,
-            createdAt: ev.created_at,
-            announce: parseAnnounceEvent(ev),
-          },
-          ev.created_at,
-        )
-        expect(outcome).toMatchObject({ accept: true, charged: ANNOUNCE_MB })
-      } else {
-        throw new Error(`unexpected posting ${p.kind}`)
-      }
-    }
-    expect(replay.balances(user.pubkey)).toEqual(final)
-    expect(replay.pool()).toEqual(relay.ledger.pool())
-    replay.db.close()
+    expectSequentialReplay(relay.ledger, user.pubkey, events, ANNOUNCE_MB)
   })
 })

@@ -62,10 +62,14 @@ export interface TestUser {
 
 /**
  * A new user of `relay`'s API. `now` (unix seconds) dates its NIP-98
- * headers, for a relay running on an injected clock.
+ * headers, for a relay running on an injected clock; `sk` reuses a key
+ * (the same user on another relay process).
  */
-export function newUser(relay: { apiUrl: string }, now?: () => number): TestUser {
-  const sk = generateSecretKey()
+export function newUser(
+  relay: { apiUrl: string },
+  now?: () => number,
+  sk: Uint8Array = generateSecretKey(),
+): TestUser {
   const sign = (t: EventTemplate): Promise<NostrEvent> => Promise.resolve(finalizeEvent(t, sk))
   return {
     sk,

@@ -14,6 +14,7 @@ import {
   type Nip98Auth,
 } from '../../../src/nostr/nip98'
 import { publicUrl } from './http'
+import type { ReplayCheck } from './shared-replay-guard'
 
 export interface AuthenticatorOptions {
   /** Unix seconds. */
@@ -25,22 +26,29 @@ export interface AuthenticatorOptions {
   maxReplayEntries?: number
   /** Signature check; defaults to nostr-tools' pure verifier. */
   verify?: (event: NostrEvent) => boolean
+  /**
+   * Where used ids are remembered; by default in this process's memory.
+   * Relay processes sharing a database pass a SharedReplayGuard.
+   */
+  replay?: ReplayCheck
 }
 
 /** Checks NIP-98 headers against the request they came with. */
 export class Authenticator {
   private readonly options: AuthenticatorOptions
-  private readonly replay: ReplayGuard
+  private readonly replay: ReplayCheck
   private readonly windowSeconds: number
 
   constructor(options: AuthenticatorOptions) {
     this.options = options
     this.windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS
-    this.replay = new ReplayGuard({
-      now: options.now,
-      windowSeconds: this.windowSeconds,
-      ...(options.maxReplayEntries !== undefined ? { maxEntries: options.maxReplayEntries } : {}),
-    })
+    this.replay =
+      options.replay ??
+      new ReplayGuard({
+        now: options.now,
+        windowSeconds: this.windowSeconds,
+        ...(options.maxReplayEntries !== undefined ? { maxEntries: options.maxReplayEntries } : {}),
+      })
   }
 
   /**

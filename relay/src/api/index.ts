@@ -6,7 +6,7 @@ import type { NostrEvent } from 'nostr-tools/core'
 import type { Bolt11Network } from '../../../src/balance/bolt11'
 import type { Ledger } from '../ledger/ledger'
 import type { LightningBackend } from '../lightning/backend'
-import type { SqlDatabase } from '../store/database'
+import { isPostgres, type SqlDatabase } from '../store/database'
 import { TrackerCredentials } from '../tracker/credentials'
 import type { HttpRoute } from '../transport/http-handler'
 import type { ApiServices } from './context'
@@ -14,6 +14,7 @@ import type { SwarmPeerSource } from './swarm-peers'
 import { DEFAULT_DEPOSIT_OPTIONS, Deposits, type DepositOptions } from './deposits'
 import { createApiRoute } from './router'
 import { migrateApi } from './schema'
+import { SharedReplayGuard } from './shared-replay-guard'
 import type { ApiLogger } from './types'
 import { DEFAULT_WITHDRAW_OPTIONS, Withdrawals, type WithdrawOptions } from './withdrawals'
 
@@ -98,6 +99,8 @@ export function createApi(options: ApiOptions): Api {
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     ...(options.verify !== undefined ? { verify: options.verify } : {}),
     ...(options.clockMs !== undefined ? { clockMs: options.clockMs } : {}),
+    // Several processes may serve this database: a header is good once across all of them.
+    ...(isPostgres(options.db) ? { replay: new SharedReplayGuard(options.db, options.now) } : {}),
   })
   return {
     route,

@@ -10,6 +10,7 @@ import { TokenBucket } from '../core/rate-limit'
 import type { HttpRoute } from '../transport/http-handler'
 import { getBalance, getHistory, postSwap } from './account'
 import { Authenticator } from './auth'
+import type { ReplayCheck } from './shared-replay-guard'
 import type { ApiHandler, ApiServices } from './context'
 import { ApiError, toApiError } from './errors'
 import { DEFAULT_MAX_BODY_BYTES, publicUrl, readBody, requestIp, sendJson } from './http'
@@ -124,6 +125,8 @@ export interface ApiRouteOptions {
   /** Milliseconds, for the rate limiter; default Date.now. */
   clockMs?: () => number
   logger: ApiLogger
+  /** Where NIP-98 ids are remembered; this process's memory by default. */
+  replay?: ReplayCheck
 }
 
 /**
@@ -135,6 +138,7 @@ export function createApiRoute(services: ApiServices, options: ApiRouteOptions):
     now: services.now,
     trustProxy: options.trustProxy,
     ...(options.verify !== undefined ? { verify: options.verify } : {}),
+    ...(options.replay !== undefined ? { replay: options.replay } : {}),
   })
   const limiter = new AddressLimiter(
     options.rateLimit ?? DEFAULT_API_RATE_LIMIT,

@@ -49,6 +49,18 @@ export const API_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_withdrawals_by_state ON api_withdrawals (state, created_at);
     `,
   },
+  {
+    // NIP-98 auth event ids already accepted, until their window closes:
+    // shared by the relay processes of one PostgreSQL database (shared-replay-guard.ts).
+    version: 2,
+    up: `
+      CREATE TABLE api_auth_seen (
+        event_id TEXT PRIMARY KEY CHECK (length(event_id) = 64),
+        until INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX api_auth_seen_by_until ON api_auth_seen (until);
+    `,
+  },
 ]
 
 /** Creates or upgrades the API tables; idempotent. */

@@ -125,6 +125,14 @@ export class Relay {
     this.subs.closeClient(client.id)
   }
 
+  /**
+   * Sends an event another relay process stored (and verified) to this
+   * process's matching subscriptions, as if it had been published here.
+   */
+  deliverStoredElsewhere(ev: NostrEvent): void {
+    this.broadcast(ev)
+  }
+
   /** Removes expired announces from the store; returns how many. */
   prune(): Promise<number> {
     return this.store.pruneExpired(this.nowSeconds())

@@ -1,6 +1,7 @@
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Filter } from '../core/filters'
 import { filterWhere, type FilterColumns } from './filter-sql'
+import { tellOtherProcesses } from './pg/event-feed'
 import {
   isNewer,
   type AnnounceKey,
@@ -224,6 +225,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
       'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
     )
     for (const [name, value] of indexedTags(ev, 'i')) insertTag.run(ev.id, name, value)
+    tellOtherProcesses(this.db, ev)
     return 'stored'
   }
 

@@ -9,6 +9,7 @@ import {
   type SqlStatement,
 } from './database'
 import { filterWhere, type FilterColumns } from './filter-sql'
+import { tellOtherProcesses } from './pg/event-feed'
 import { indexedTags } from './sqlite-store'
 
 /** Why an event was not added; a refusal becomes `OK false "blocked: …"`. */
@@ -121,6 +122,7 @@ export class SqliteTorrentIndex implements TorrentIndex {
         ).run(ev.id, ev.pubkey, infoHash, ev.created_at, JSON.stringify(ev))
         const tag = this.stmt('INSERT INTO torrent_tags (torrent_id, name, value) VALUES (?, ?, ?)')
         for (const [name, value] of indexedTags(ev, 'x')) tag.run(ev.id, name, value)
+        tellOtherProcesses(this.db, ev)
         return 'stored'
       }),
     )

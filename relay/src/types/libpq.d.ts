@@ -20,7 +20,10 @@ declare module 'libpq' {
     getvalue(row: number, column: number): string
     getisnull(row: number, column: number): boolean
     cmdTuples(): string
+    /** PQTRANS_IDLE 0, ACTIVE 1, INTRANS 2, INERROR 3, UNKNOWN 4 (connection bad). */
+    transactionStatus(): number
     escapeLiteral(text: string): string
+    escapeIdentifier(text: string): string
     clear(): void
     // Asynchronous notifications (LISTEN/NOTIFY) on a connection of their own.
     startReader(): void

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { openTestPostgres, postgresUrl } from '../../../../tests/support/postgres'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { freshSchema, openTestPostgres, postgresUrl } from '../../../../tests/support/postgres'
 import { migrate } from '../database'
 import { PgDatabase, PgError, PgLock } from './pg-database'
 
@@ -86,6 +86,19 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(() => d.prepare('SELECT ?').get()).toThrow(/takes 1 parameters, got 0/)
   })
 
+  it('opens the connection again after the server dropped it', () => {
+    const a = db()
+    const b = db()
+    a.exec('CREATE TABLE t (v BIGINT)')
+    const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number
+    b.prepare('SELECT pg_terminate_backend(?)').get(pid)
+    // The statement under way when it dropped fails; nothing is retried.
+    expect(() => a.prepare('INSERT INTO t VALUES (?)').run(1)).toThrow(PgError)
+    a.transaction(() => a.prepare('INSERT INTO t VALUES (?)').run(2))()
+    expect(a.prepare('SELECT v FROM t').pluck().all()).toEqual([2])
+    expect(a.prepare('SELECT pg_backend_pid()').pluck().get()).not.toBe(pid)
+  })
+
   it('says plainly when the server cannot be reached', () => {
     expect(() => PgDatabase.open('postgres://postgres@127.0.0.1:1/postgres')).toThrow(
       /cannot connect to PostgreSQL/,
@@ -104,11 +117,80 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(d.prepare('SELECT id, n, note FROM m').get()).toEqual({ id: 1, n: 2 ** 40, note: 'ok' })
   })
 
-  it('lets one connection at a time hold a try-lock', () => {
-    const a = db()
-    const b = db()
+  it('lets one connection of a schema at a time hold a try-lock, and frees it when one dies', async () => {
+    const schema = freshSchema()
+    const a = db(schema)
+    const b = db(schema)
+    const other = db()
     const ran = a.withTryLock(PgLock.settlement, () => b.withTryLock(PgLock.settlement, () => 'b'))
     expect(ran).toBeUndefined()
     expect(b.withTryLock(PgLock.settlement, () => 'b')).toBe('b')
+    // Another schema is another relay, with locks of its own.
+    expect(a.withTryLock(PgLock.sweep, () => other.withTryLock(PgLock.sweep, () => 'x'))).toBe('x')
+
+    // A process that dies holding the lock (its connection cut) frees it.
+    let release!: () => void
+    const held = a.withTryLockAsync(PgLock.sweep, () => new Promise<void>((r) => (release = r)))
+    expect(b.withTryLock(PgLock.sweep, () => 'b')).toBeUndefined()
+    const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number
+    other.prepare('SELECT pg_terminate_backend(?)').get(pid)
+    await vi.waitFor(() => expect(b.withTryLock(PgLock.sweep, () => 'b')).toBe('b'))
+    release()
+    await held.catch(() => undefined)
+  })
+
+  it('delivers a committed NOTIFY to the other connections of the schema only', async () => {
+    const schema = freshSchema()
+    const a = db(schema)
+    const b = db(schema)
+    const stranger = db()
+    const heardB: string[] = []
+    const heardA: string[] = []
+    const heardStranger: string[] = []
+    const errors: Error[] = []
+    const stops = [
+      b.listen(
+        (p) => heardB.push(p),
+        (e) => errors.push(e),
+      ),
+      a.listen(
+        (p) => heardA.push(p),
+        (e) => errors.push(e),
+      ),
+      stranger.listen(
+        (p) => heardStranger.push(p),
+        (e) => errors.push(e),
+      ),
+    ]
+    try {
+      a.exec('CREATE TABLE t (v BIGINT)')
+      a.transaction(() => {
+        a.notify('one')
+        a.prepare('INSERT INTO t VALUES (?)').run(1)
+        // A savepoint that rolls back takes its notification with it.
+        expect(() =>
+          a.transaction(() => {
+            a.prepare('INSERT INTO t VALUES (?)').run(2)
+            a.notify('never')
+            throw new Error('undo')
+          })(),
+        ).toThrow('undo')
+        a.notify('two')
+      })()
+      expect(() =>
+        a.transaction(() => {
+          a.notify('rolled back')
+          a.prepare('INSERT INTO t VALUES (?)').run(3)
+          throw new Error('no')
+        })(),
+      ).toThrow('no')
+      a.notify('three')
+      await vi.waitFor(() => expect(heardB).toEqual(['one', 'two', 'three']))
+      expect(heardA).toEqual([])
+      expect(heardStranger).toEqual([])
+      expect(errors).toEqual([])
+    } finally {
+      for (const stop of stops) stop()
+    }
   })
 })

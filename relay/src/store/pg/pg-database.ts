@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type LibpqClass from 'libpq'
 import type { AnyFunction, SqlDatabase, SqlStatement, SqlTransaction } from '../database'
@@ -7,13 +8,7 @@ import { toPostgresSql } from './pg-sql'
 // program and prints its include folder on stdout.
 const Libpq = createRequire(import.meta.url)('libpq') as typeof LibpqClass
 
-/**
- * Advisory-lock class shared by every TSEED lock; the second key names the
- * lock within it (see {@link PgLock}).
- */
-const LOCK_CLASS = 21000
-
-/** The relay's advisory locks on PostgreSQL. */
+/** The relay's advisory locks on PostgreSQL, each scoped to the relay's schema. */
 export const PgLock = {
   /** Held by every write transaction: the ledger's single-writer order (docs/scaling.md). */
   writes: 1,
@@ -74,7 +69,7 @@ interface Result {
  */
 export class PgDatabase implements SqlDatabase {
   readonly dialect = 'postgres'
-  private readonly pq = new Libpq()
+  private pq = new Libpq()
   private readonly prepared = new Map<string, { name: string; params: number }>()
   private depth = 0
   private savepoints = 0
@@ -82,25 +77,23 @@ export class PgDatabase implements SqlDatabase {
   private readonly pending: string[] = []
   private closed = false
   readonly schema: string
-  private readonly lockKey: number
+  /**
+   * First key of every advisory lock of this relay: each schema is a database
+   * of its own to the relay, with locks of its own.
+   */
+  private readonly lockSpace: number
+  /** Tells this connection's notifications from other processes' (see listen). */
+  readonly origin = randomBytes(8).toString('hex')
+  private readonly url: string
 
   private constructor(url: string, options: PgOpenOptions) {
     this.schema = options.schema ?? 'public'
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
       throw new RangeError(`schema must be a lower-case SQL name, got ${this.schema}`)
     }
-    // Each schema is a database of its own to the relay, with a write lock of its own.
-    this.lockKey = this.schema === 'public' ? PgLock.writes : 1000 + hash31(this.schema)
-    try {
-      this.pq.connectSync(url)
-    } catch (err) {
-      throw new PgError(`cannot connect to PostgreSQL: ${messageOf(err, this.pq)}`, undefined)
-    }
-    this.exec(
-      `SET client_min_messages = warning;
-       CREATE SCHEMA IF NOT EXISTS ${this.schema};
-       SET search_path TO ${this.schema}`,
-    )
+    this.url = url
+    this.lockSpace = this.schema === 'public' ? 21000 : 1_000_000 + hash31(this.schema)
+    this.connect()
   }
 
   /**
@@ -146,13 +139,115 @@ export class PgDatabase implements SqlDatabase {
    * lock goes with the connection, so a process that dies mid-run frees it.
    */
   withTryLock<T>(key: number, fn: () => T): T | undefined {
-    const got = this.query('SELECT pg_try_advisory_lock(?, ?)', [LOCK_CLASS, key], true, false)
-    if (got.rows[0] !== 1) return undefined
+    if (!this.tryLock(key)) return undefined
     try {
       return fn()
     } finally {
-      if (this.open) this.query('SELECT pg_advisory_unlock(?, ?)', [LOCK_CLASS, key], true, false)
+      this.unlock(key)
     }
+  }
+
+  /** {@link withTryLock} for work that awaits (the Lightning sweep), lock held throughout. */
+  async withTryLockAsync<T>(key: number, fn: () => Promise<T>): Promise<T | undefined> {
+    if (!this.tryLock(key)) return undefined
+    try {
+      return await fn()
+    } finally {
+      this.unlock(key)
+    }
+  }
+
+  /**
+   * Queues a NOTIFY on the relay's event channel, sent with the next
+   * statement or COMMIT rather than on a round trip of its own. Inside a
+   * transaction PostgreSQL delivers it only if that commits (a rolled-back
+   * savepoint drops it), in commit order.
+   */
+  notify(payload: string): void {
+    const tagged = `${this.origin} ${payload}`
+    const sql = `SELECT pg_notify(${this.pq.escapeLiteral(this.channel)}, ${this.pq.escapeLiteral(tagged)})`
+    if (this.inTransaction) this.pending.push(sql)
+    else this.exec(sql)
+  }
+
+  /**
+   * Listens on the relay's event channel on a connection of its own and
+   * calls `onPayload` for every notification another connection sent
+   * (this one's own are skipped). A lost connection is reopened after
+   * `retryMs`; notifications sent meanwhile are missed, which subscribers
+   * can make up for with a REQ.
+   * @returns a function that stops listening
+   */
+  listen(
+    onPayload: (payload: string) => void,
+    onError: (err: Error) => void,
+    retryMs = 1000,
+  ): () => void {
+    let pq: LibpqClass | undefined
+    let stopped = false
+    let timer: NodeJS.Timeout | undefined
+    const drop = (): void => {
+      if (pq === undefined) return
+      pq.removeAllListeners('readable')
+      pq.stopReader()
+      pq.finish()
+      keepUntilClosed(pq)
+      pq = undefined
+    }
+    const fail = (err: Error): void => {
+      drop()
+      onError(err)
+      if (!stopped) timer = setTimeout(connect, retryMs)
+    }
+    const connect = (): void => {
+      const conn = new Libpq()
+      try {
+        conn.connectSync(this.url)
+        conn.exec(`LISTEN ${conn.escapeIdentifier(this.channel)}`)
+        if (conn.resultStatus() !== 'PGRES_COMMAND_OK') throw new Error(conn.resultErrorMessage())
+        conn.clear()
+      } catch (err) {
+        const message = conn.errorMessage().trim() || (err as Error).message
+        conn.finish()
+        keepUntilClosed(conn)
+        fail(new PgError(`cannot listen for other processes' events: ${message}`, undefined))
+        return
+      }
+      pq = conn
+      conn.on('readable', () => {
+        if (!conn.consumeInput()) {
+          const why = conn.errorMessage().trim()
+          fail(new PgError(`the event listener lost its connection: ${why}`, undefined))
+          return
+        }
+        for (let n = conn.notifies(); n !== undefined; n = conn.notifies()) {
+          const space = n.extra.indexOf(' ')
+          if (space < 0 || n.extra.slice(0, space) === this.origin) continue
+          onPayload(n.extra.slice(space + 1))
+        }
+      })
+      conn.startReader()
+    }
+    connect()
+    return () => {
+      stopped = true
+      clearTimeout(timer)
+      drop()
+    }
+  }
+
+  /** The channel of this relay's schema, so relays in other schemas never hear it. */
+  private get channel(): string {
+    return `tseed_events_${this.schema}`
+  }
+
+  private tryLock(key: number): boolean {
+    const got = this.query('SELECT pg_try_advisory_lock(?, ?)', [this.lockSpace, key], true, false)
+    return got.rows[0] === 1
+  }
+
+  private unlock(key: number): void {
+    if (this.open) this.query('SELECT pg_advisory_unlock(?, ?)', [this.lockSpace, key], true, false)
   }
 
   close(): this {
@@ -204,7 +299,11 @@ export class PgDatabase implements SqlDatabase {
    */
   private inTransactionRun<T>(fn: () => T): T {
     if (this.depth === 0) {
-      this.pending.push('BEGIN', `SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${this.lockKey})`)
+      this.assertOpen()
+      this.pending.push(
+        'BEGIN',
+        `SELECT pg_advisory_xact_lock(${this.lockSpace}, ${PgLock.writes})`,
+      )
       this.depth = 1
       try {
         const value = fn()
@@ -312,10 +411,39 @@ export class PgDatabase implements SqlDatabase {
     throw new PgError(message || `PostgreSQL answered ${status}`, fields?.sqlState)
   }
 
+  private connect(): void {
+    try {
+      this.pq.connectSync(this.url)
+    } catch (err) {
+      throw new PgError(`cannot connect to PostgreSQL: ${messageOf(err, this.pq)}`, undefined)
+    }
+    this.exec(
+      `SET client_min_messages = warning;
+       CREATE SCHEMA IF NOT EXISTS ${this.schema};
+       SET search_path TO ${this.schema}`,
+    )
+  }
+
+  /**
+   * Throws once the connection is closed. A connection the server dropped
+   * (a restart, a killed backend) is opened again before the next
+   * transaction or statement outside one; the work that was under way when
+   * it dropped has already failed, and nothing is retried.
+   */
   private assertOpen(): void {
     if (this.closed) throw new TypeError('The database connection is not open')
+    if (this.depth > 0 || this.pq.transactionStatus() !== TRANSACTION_STATUS_UNKNOWN) return
+    this.pq.finish()
+    keepUntilClosed(this.pq)
+    this.pq = new Libpq()
+    this.prepared.clear()
+    this.pending.length = 0
+    this.connect()
   }
 }
+
+/** libpq's PQTRANS_UNKNOWN: the connection is bad. */
+const TRANSACTION_STATUS_UNKNOWN = 4
 
 class PgStatement implements SqlStatement {
   private plucking = false
