@@ -48,7 +48,7 @@ describe.skipIf(url === undefined)('two relay processes on one PostgreSQL databa
 
   afterAll(async () => {
     for (const s of sockets) s.close()
-    await Promise.all([a?.stop(), b?.stop()])
+    await Promise.all([a.stop(), b.stop()])
   })
 
   const connect = async (relay: RelayProcess): Promise<AbstractRelay> => {
@@ -191,7 +191,9 @@ function getWithHost(
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (d: string) => (body += d))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body })
+        })
       },
     )
     req.on('error', reject)

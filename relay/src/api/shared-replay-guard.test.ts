@@ -16,10 +16,16 @@ for (const backend of testBackends()) {
       let now = T0
       const guard = new SharedReplayGuard(db, () => now, 60)
       guard.check(ID, T0)
-      expect(() => guard.check(ID, T0)).toThrow(Nip98Error)
-      expect(() => guard.check(ID, T0)).toThrow('auth event was already used')
+      expect(() => {
+        guard.check(ID, T0)
+      }).toThrow(Nip98Error)
+      expect(() => {
+        guard.check(ID, T0)
+      }).toThrow('auth event was already used')
       now = T0 + 61
-      expect(() => guard.check(ID, T0)).not.toThrow()
+      expect(() => {
+        guard.check(ID, T0)
+      }).not.toThrow()
       guard.check('cd'.repeat(32), now)
       // Expired ids are swept, so the table does not grow with traffic.
       now = T0 + 500

@@ -134,7 +134,9 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(b.withTryLock(PgLock.sweep, () => 'b')).toBeUndefined()
     const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number
     other.prepare('SELECT pg_terminate_backend(?)').get(pid)
-    await vi.waitFor(() => expect(b.withTryLock(PgLock.sweep, () => 'b')).toBe('b'))
+    await vi.waitFor(() => {
+      expect(b.withTryLock(PgLock.sweep, () => 'b')).toBe('b')
+    })
     release()
     await held.catch(() => undefined)
   })
@@ -185,7 +187,9 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
         })(),
       ).toThrow('no')
       a.notify('three')
-      await vi.waitFor(() => expect(heardB).toEqual(['one', 'two', 'three']))
+      await vi.waitFor(() => {
+        expect(heardB).toEqual(['one', 'two', 'three'])
+      })
       expect(heardA).toEqual([])
       expect(heardStranger).toEqual([])
       expect(errors).toEqual([])
