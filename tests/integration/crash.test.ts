@@ -1,6 +1,7 @@
 /**
  * Crash safety of the real relay process: the CLI (ledger on, `dev`
- * Lightning, a SQLite file) is killed with SIGKILL at random moments while
+ * Lightning, a SQLite file; or two processes on one PostgreSQL database, of
+ * which one is killed) is killed with SIGKILL at random moments while
  * clients publish funded and unfunded announces and fund accounts over the
  * HTTP API. After every kill, everything the relay acknowledged must be in
  * the file: the postings of charged announces, the announces themselves,
@@ -22,9 +23,10 @@ import { loadNostrWasm } from '../../relay/src/core/verifier'
 import { userAccount } from '../../relay/src/ledger/accounts'
 import { Ledger } from '../../relay/src/ledger/ledger'
 import type { Posting } from '../../relay/src/ledger/journal'
-import { openDatabase } from '../../relay/src/store/database'
+import { openRelayDatabase } from '../../relay/src/store/open-relay-database'
 import { SqliteAnnounceStore } from '../../relay/src/store/sqlite-store'
 import { RELAY_CLI, spawnRelay, type RelayProcess } from '../../scripts/relay-process'
+import { freshSchema, postgresUrl } from '../support/postgres'
 import { newUser, type TestUser } from '../support/tseed-relay'
 
 /** At least 20 in CI; fewer by default so a local run stays quick. */
@@ -58,20 +60,25 @@ interface Verdict {
   message: string
 }
 
-/** Everything the relay acknowledged, over all rounds. */
-const acked = {
-  announces: new Map<string, Announce & Verdict>(),
-  deposits: new Map<string, { pubkey: string; sats: bigint }>(),
-  swaps: new Map<string, { pubkey: string; ref: string; sats: bigint; tseed: bigint }>(),
+/** Everything the relays of one test acknowledged, over all rounds, and the users funded so far. */
+interface CrashRun {
+  acked: {
+    announces: Map<string, Announce & Verdict>
+    deposits: Map<string, { pubkey: string; sats: bigint }>
+    swaps: Map<string, { pubkey: string; ref: string; sats: bigint; tseed: bigint }>
+  }
+  funded: TestUser[]
 }
-const funded: TestUser[] = []
+
+function newRun(): CrashRun {
+  return { acked: { announces: new Map(), deposits: new Map(), swaps: new Map() }, funded: [] }
+}
+
 let dir: string
-let db: string
 
 beforeAll(async () => {
   await loadNostrWasm()
   dir = mkdtempSync(join(tmpdir(), 'tseed-crash-'))
-  db = join(dir, 'relay.sqlite')
 })
 
 afterAll(() => {
@@ -104,11 +111,11 @@ function announce(sk: Uint8Array, role: Role, k: bigint): Announce {
 }
 
 /** This round's announces: from funded users (charged), new keys without funds, and seeders. */
-function roundAnnounces(count: number): Announce[] {
+function roundAnnounces(run: CrashRun, count: number): Announce[] {
   const out: Announce[] = []
   for (let i = 0; i < count; i++) {
     const r = i % 4
-    const user = funded[i % Math.max(1, funded.length)]
+    const user = run.funded[i % Math.max(1, run.funded.length)]
     const k = BigInt((i % 3) + 1)
     if (r < 2 && user !== undefined) out.push(announce(user.sk, 'paid', k))
     else if (r === 3) out.push(announce(generateSecretKey(), 'seeder', k))
@@ -117,16 +124,23 @@ function roundAnnounces(count: number): Announce[] {
   return out
 }
 
-/** Publishes paced announces over several connections, recording every OK, until the sockets die. */
+/**
+ * Publishes paced announces over `connections` sockets, recording every OK,
+ * until the sockets die, or with `closeWhenAnswered` until every announce
+ * was answered.
+ */
 async function publishUntilDead(
+  run: CrashRun,
   relay: RelayProcess,
   announces: Announce[],
+  connections = CONNECTIONS,
+  closeWhenAnswered = false,
 ): Promise<{ sent: number; answered: number }> {
   const byId = new Map(announces.map((a) => [a.ev.id, a]))
   let sent = 0
   let answered = 0
   const sockets = await Promise.all(
-    Array.from({ length: CONNECTIONS }, () => {
+    Array.from({ length: connections }, () => {
       const ws = new WebSocket(relay.url)
       return new Promise<WebSocket>((resolve, reject) => {
         ws.once('open', () => {
@@ -140,13 +154,19 @@ async function publishUntilDead(
     sockets.map(
       (ws, c) =>
         new Promise<void>((resolve) => {
-          const mine = announces.filter((_, i) => i % CONNECTIONS === c)
+          const mine = announces.filter((_, i) => i % connections === c)
+          let unanswered = mine.length
           ws.on('message', (data: Buffer) => {
             const msg = JSON.parse(data.toString()) as unknown[]
             const a = msg[0] === 'OK' ? byId.get(msg[1] as string) : undefined
             if (a === undefined) return
             answered++
-            acked.announces.set(a.ev.id, { ...a, ok: msg[2] as boolean, message: msg[3] as string })
+            run.acked.announces.set(a.ev.id, {
+              ...a,
+              ok: msg[2] as boolean,
+              message: msg[3] as string,
+            })
+            if (--unanswered === 0 && closeWhenAnswered) ws.close()
           })
           ws.on('error', () => undefined)
           const timer = setInterval(() => {
@@ -167,7 +187,7 @@ async function publishUntilDead(
 }
 
 /** Two new users fund themselves over HTTP: a deposit, then a swap into TSEED. */
-async function fundOverHttp(relay: RelayProcess): Promise<void> {
+async function fundOverHttp(run: CrashRun, relay: RelayProcess): Promise<void> {
   await Promise.all(
     [0, 1].map(async () => {
       const user = newUser(relay)
@@ -175,16 +195,16 @@ async function fundOverHttp(relay: RelayProcess): Promise<void> {
         const created = await user.api.createDeposit({ amountSat: 300n })
         const deposit = await user.api.deposit(created.paymentHash)
         if (deposit.state !== 'credited') return
-        acked.deposits.set(created.paymentHash, { pubkey: user.pubkey, sats: 300n })
+        run.acked.deposits.set(created.paymentHash, { pubkey: user.pubkey, sats: 300n })
         const ref = 'fund'
         const swap = await user.api.swap({ side: 'sat_to_tseed', amountIn: 300n, minOut: 1n, ref })
-        acked.swaps.set(user.pubkey, {
+        run.acked.swaps.set(user.pubkey, {
           pubkey: user.pubkey,
           ref,
           sats: 300n,
           tseed: swap.amountOut,
         })
-        funded.push(user)
+        run.funded.push(user)
       } catch {
         // Killed mid-request: nothing was acknowledged.
       }
@@ -192,9 +212,10 @@ async function fundOverHttp(relay: RelayProcess): Promise<void> {
   )
 }
 
-/** Opens the file the way an operator's tools would, with the relay down, and checks it. */
-function checkDurable(): { charged: number; stored: number } {
-  const handle = openDatabase(db)
+/** Opens the database the way an operator's tools would and checks it. */
+function checkDurable(run: CrashRun, db: string): { charged: number; stored: number } {
+  const { acked } = run
+  const handle = openRelayDatabase(db)
   try {
     const ledger = new Ledger(handle)
     const store = new SqliteAnnounceStore(handle)
@@ -255,52 +276,130 @@ function checkDurable(): { charged: number; stored: number } {
 
 describe('relay process killed with SIGKILL under load', () => {
   it(`keeps everything it acknowledged across ${KILLS} kills`, async () => {
+    const run = newRun()
+    const db = join(dir, 'relay.sqlite')
     const started = Date.now()
     let killedMidLoad = 0
     for (let round = 0; round < KILLS; round++) {
       const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
-      const announces = roundAnnounces(CONNECTIONS * EVENTS_PER_CONNECTION)
+      const announces = roundAnnounces(run, CONNECTIONS * EVENTS_PER_CONNECTION)
       const [from, to] = KILL_WINDOW_MS
       const killAfter = from + Math.floor(Math.random() * (to - from))
       const kill = setTimeout(() => relay.child.kill('SIGKILL'), killAfter)
-      const [load] = await Promise.all([publishUntilDead(relay, announces), fundOverHttp(relay)])
+      const [load] = await Promise.all([
+        publishUntilDead(run, relay, announces),
+        fundOverHttp(run, relay),
+      ])
       // If the load ended first, the kill still comes.
       await relay.exited
       clearTimeout(kill)
       if (load.sent > load.answered) killedMidLoad++
-      checkDurable()
+      checkDurable(run, db)
     }
-    const totals = checkDurable()
+    const totals = checkDurable(run, db)
     // The test only means something if the kills hit real, acknowledged work.
     expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(KILLS / 4))
     expect(totals.charged).toBeGreaterThan(0)
     expect(totals.stored).toBeGreaterThan(KILLS * 10)
-    expect(acked.swaps.size).toBeGreaterThan(0)
-
-    // The operator's audit command agrees, and a restarted relay serves every acknowledged announce.
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', RELAY_CLI, 'audit', '--db', db],
-      { timeout: 30_000 },
-    )
-    expect(stdout).toMatch(/audit: OK/)
+    expect(run.acked.swaps.size).toBeGreaterThan(0)
+    await expectAuditCommandOk(db)
     const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
     try {
-      const accepted = [...acked.announces.values()].filter((a) => a.ok && a.message === '')
-      const sample = accepted.slice(-400).map((a) => a.ev.id)
-      expect(await storedIds(relay.url, sample)).toEqual(new Set(sample))
+      await expectServesAccepted(run, relay)
     } finally {
       relay.child.kill('SIGKILL')
       await relay.exited
     }
     console.info(
       `crash test: ${KILLS} kills (${killedMidLoad} with events in flight), ` +
-        `${acked.announces.size} announces answered, ${totals.stored} stored, ` +
-        `${totals.charged} charged, ${acked.swaps.size} users funded over HTTP, ` +
+        `${run.acked.announces.size} announces answered, ${totals.stored} stored, ` +
+        `${totals.charged} charged, ${run.acked.swaps.size} users funded over HTTP, ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     )
   }, 180_000)
 })
+
+const pgUrl = postgresUrl()
+/** At least 10 in CI, as for SQLite fewer by default locally. */
+const PG_KILLS = Number(process.env.TSEED_CRASH_KILLS_PG ?? (process.env.CI === 'true' ? 10 : 4))
+
+describe.skipIf(pgUrl === undefined)(
+  'two relay processes on PostgreSQL, one killed under load',
+  () => {
+    it(`keeps everything either acknowledged across ${PG_KILLS} kills, the other serving on`, async () => {
+      const run = newRun()
+      const db = `${pgUrl as string}?schema=${freshSchema()}`
+      const args = ['--port', '0', '--db', db, '--lightning', 'dev']
+      const relays: (RelayProcess | undefined)[] = [undefined, undefined]
+      const started = Date.now()
+      let killedMidLoad = 0
+      try {
+        for (let round = 0; round < PG_KILLS; round++) {
+          for (const k of [0, 1]) relays[k] ??= await spawnRelay(args)
+          const [first, second] = relays as [RelayProcess, RelayProcess]
+          const victimIndex = Math.random() < 0.5 ? 0 : 1
+          const victim = victimIndex === 0 ? first : second
+          const survivor = victimIndex === 0 ? second : first
+          const announces = roundAnnounces(run, CONNECTIONS * EVENTS_PER_CONNECTION)
+          const half = CONNECTIONS / 2
+          const toVictim = announces.filter((_, i) => i % 2 === 0)
+          const toSurvivor = announces.filter((_, i) => i % 2 === 1)
+          const [from, to] = KILL_WINDOW_MS
+          const killAfter = from + Math.floor(Math.random() * (to - from))
+          const kill = setTimeout(() => victim.child.kill('SIGKILL'), killAfter)
+          const [load, kept] = await Promise.all([
+            publishUntilDead(run, victim, toVictim, half),
+            // The survivor answers every announce sent to it while the other dies.
+            publishUntilDead(run, survivor, toSurvivor, half, true),
+            fundOverHttp(run, victim),
+            fundOverHttp(run, survivor),
+          ])
+          await victim.exited
+          clearTimeout(kill)
+          relays[victimIndex] = undefined
+          expect(kept.answered, `the surviving process answered round ${round}`).toBe(kept.sent)
+          expect(kept.sent).toBe(toSurvivor.length)
+          if (load.sent > load.answered) killedMidLoad++
+          checkDurable(run, db)
+        }
+        const totals = checkDurable(run, db)
+        expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(PG_KILLS / 4))
+        expect(totals.charged).toBeGreaterThan(0)
+        expect(totals.stored).toBeGreaterThan(PG_KILLS * 10)
+        expect(run.acked.swaps.size).toBeGreaterThan(0)
+        await expectAuditCommandOk(db)
+        const serving = relays.find((r) => r !== undefined)
+        if (serving !== undefined) await expectServesAccepted(run, serving)
+        console.info(
+          `PostgreSQL crash test: ${PG_KILLS} kills of one of two processes ` +
+            `(${killedMidLoad} with events in flight), ${run.acked.announces.size} announces ` +
+            `answered, ${totals.stored} stored, ${totals.charged} charged, ` +
+            `${((Date.now() - started) / 1000).toFixed(1)} s`,
+        )
+      } finally {
+        for (const r of relays) r?.child.kill('SIGKILL')
+        await Promise.all(relays.flatMap((r) => (r === undefined ? [] : [r.exited])))
+      }
+    }, 240_000)
+  },
+)
+
+/** The operator's audit command agrees. */
+async function expectAuditCommandOk(db: string): Promise<void> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', RELAY_CLI, 'audit', '--db', db],
+    { timeout: 30_000 },
+  )
+  expect(stdout).toMatch(/audit: OK/)
+}
+
+/** A running relay serves the latest acknowledged announces. */
+async function expectServesAccepted(run: CrashRun, relay: RelayProcess): Promise<void> {
+  const accepted = [...run.acked.announces.values()].filter((a) => a.ok && a.message === '')
+  const sample = accepted.slice(-400).map((a) => a.ev.id)
+  expect(await storedIds(relay.url, sample)).toEqual(new Set(sample))
+}
 
 /** The ids among `ids` that a REQ by id returns. */
 async function storedIds(url: string, ids: string[]): Promise<Set<string>> {
