@@ -30,6 +30,8 @@ export interface RelayCliOptions {
   /** When SQLite waits for the disk; see docs/performance.md. */
   synchronous: SyncMode
   announceTtlSeconds: number
+  /** A PostgreSQL read replica of `db` for REQ queries. */
+  dbRead?: string
 }
 
 export type CliResult<T> = { help: true } | { help: false; options: T }
@@ -74,6 +76,20 @@ export const RELAY_FLAGS: readonly CliFlag<RelayCliOptions>[] = [
     description: `SQLite file, created with its folder; :memory: keeps nothing (default ${RELAY_CLI_DEFAULTS.db})`,
     apply: (o, v) => {
       o.db = databaseFlag(v)
+    },
+  },
+  {
+    name: 'db-read',
+    valueName: '<url>',
+    description:
+      'postgres:// URL of a read replica of --db; REQ queries go there (with a PostgreSQL --db only)',
+    apply: (o, v) => {
+      if (!/^postgres(ql)?:\/\//i.test(v)) {
+        throw new CliUsageError(
+          `--db-read takes a postgres:// URL of a read replica, got ${JSON.stringify(v)}`,
+        )
+      }
+      o.dbRead = v
     },
   },
   choiceFlag(

@@ -34,7 +34,7 @@ import {
 } from './lightning/config'
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/checkpointer'
 import { isPostgres, type SqlDatabase, type SqliteDatabase } from './store/database'
-import { openRelayDatabase } from './store/open-relay-database'
+import { isPostgresUrl, openReadReplica, openRelayDatabase } from './store/open-relay-database'
 import { decodeFeedItem } from './store/pg/event-feed'
 import { PgDatabase, PgLock } from './store/pg/pg-database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
@@ -57,6 +57,12 @@ export interface TseedRelayOptions extends Omit<
    * relay processes can share (docs/scaling.md). Default `:memory:`.
    */
   db?: string
+  /**
+   * A PostgreSQL read replica of `db` (a `postgres://` URL) that REQ queries
+   * go to; only with a PostgreSQL `db`. Live events still come from the
+   * primary, so a lagging replica delays only what a new REQ finds.
+   */
+  dbRead?: string
   /**
    * A backend instance (the caller keeps ownership and closes it), or the
    * command-line configuration to build one from (closed by `close()`).
@@ -135,6 +141,7 @@ export interface RunningTseedRelay {
 export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<RunningTseedRelay> {
   const {
     db: dbPath = ':memory:',
+    dbRead,
     lightning: lightningOption,
     lightningDeps,
     network,
@@ -162,14 +169,19 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     : await createLightningBackend(lightningOption ?? LIGHTNING_CLI_DEFAULTS, lightningDeps)
 
   let db: SqlDatabase | undefined
+  let readDb: PgDatabase | undefined
   let checkpoints: BackgroundCheckpoints | undefined
   try {
+    if (dbRead !== undefined && !isPostgresUrl(dbPath)) {
+      throw new TypeError('a read replica (--db-read) needs a PostgreSQL --db')
+    }
     // The relay is given a store, so it would ignore `synchronous`; the file is opened here.
     db = openRelayDatabase(dbPath, { synchronous: relayOptions.synchronous })
     // WAL checkpoints are SQLite's; PostgreSQL runs its own.
     if (!isPostgres(db))
       checkpoints = await startBackgroundCheckpoints(db as SqliteDatabase, { logger })
-    const store = new SqliteAnnounceStore(db)
+    if (dbRead !== undefined) readDb = openReadReplica(dbRead)
+    const store = new SqliteAnnounceStore(db, false, readDb)
     const torrents = torrentIndex ? new SqliteTorrentIndex(db) : undefined
     const ledger = new Ledger(db, { clock: nowSec, ...ledgerOptions, pricing })
     const trackerCredentials = new TrackerCredentials(db)
@@ -297,6 +309,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
       // cannot be written as failed and stays pending for reconciliation, never refunded.
       await openCheckpoints?.close()
       openDb.close()
+      readDb?.close()
       if (ownsLightning) await lightning.close()
     }
     return {
@@ -318,6 +331,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
   } catch (err) {
     await checkpoints?.close()
     db?.close()
+    readDb?.close()
     if (ownsLightning) await lightning.close()
     throw err
   }

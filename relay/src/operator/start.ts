@@ -87,6 +87,7 @@ export function tseedRelayOptions(o: StartOptions): TseedRelayOptions {
     host: o.host,
     port: o.port,
     db: o.db,
+    ...(o.dbRead !== undefined ? { dbRead: o.dbRead } : {}),
     synchronous: o.synchronous,
     announceTtlSeconds: o.announceTtlSeconds,
     lightning,

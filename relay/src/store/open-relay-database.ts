@@ -20,6 +20,17 @@ export function openRelayDatabase(spec: string, options: OpenDatabaseOptions = {
 }
 
 /**
+ * A read-only connection to a PostgreSQL read replica (`--db-read`), for
+ * REQ queries.
+ * @throws PgError when the replica cannot be reached
+ */
+export function openReadReplica(spec: string): PgDatabase {
+  if (!isPostgresUrl(spec)) throw new TypeError('a read replica is a postgres:// URL')
+  const { url, schema } = splitSchema(spec)
+  return PgDatabase.open(url, { readOnly: true, ...(schema === undefined ? {} : { schema }) })
+}
+
+/**
  * `?schema=NAME` on a postgres:// URL puts the relay's tables in that schema
  * (created if missing) instead of `public`, so one database can hold several
  * relays or test runs. libpq itself does not know the parameter, so it is

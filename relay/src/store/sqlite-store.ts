@@ -97,13 +97,20 @@ interface CurrentRow {
 export class SqliteAnnounceStore implements AnnounceStore {
   private readonly statements = new Map<string, SqlStatement>()
 
+  /** Statements prepared on the read replica, when there is one. */
+  private readonly readStatements = new Map<string, SqlStatement>()
+
   /**
    * @param db an open database; migrations run here.
    * @param ownsDatabase whether `close()` also closes `db`.
+   * @param reader a read replica of `db` that REQ queries (`query`) go to
+   *   instead; the caller closes it. Writes and the reads they depend on
+   *   stay on `db`.
    */
   constructor(
     readonly db: SqlDatabase,
     private readonly ownsDatabase = false,
+    private readonly reader?: SqlDatabase,
   ) {
     migrate(db, ANNOUNCE_STORE_COMPONENT, ANNOUNCE_MIGRATIONS)
     // In the constructor, not a field initializer: it needs `db` assigned.
@@ -147,9 +154,11 @@ export class SqliteAnnounceStore implements AnnounceStore {
     params.push(limit)
     const sql = `SELECT a.event FROM announces a WHERE ${where.join(' AND ')}
       ORDER BY a.created_at DESC, a.id ASC LIMIT ?`
-    const rows = this.stmt(sql)
-      .pluck()
-      .all(...params) as string[]
+    const statement =
+      this.reader === undefined
+        ? this.stmt(sql)
+        : cached(this.readStatements, sql, () => (this.reader as SqlDatabase).prepare(sql))
+    const rows = statement.pluck().all(...params) as string[]
     return Promise.resolve(rows.map((json) => JSON.parse(json) as NostrEvent))
   }
 
@@ -161,6 +170,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
 
   close(): Promise<void> {
     this.statements.clear()
+    this.readStatements.clear()
     if (this.ownsDatabase && this.db.open) this.db.close()
     return Promise.resolve()
   }
@@ -237,13 +247,21 @@ export class SqliteAnnounceStore implements AnnounceStore {
   }
 
   private stmt(sql: string): SqlStatement {
-    let s = this.statements.get(sql)
-    if (s === undefined) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
+    return cached(this.statements, sql, () => this.db.prepare(sql))
   }
+}
+
+function cached(
+  map: Map<string, SqlStatement>,
+  sql: string,
+  prepare: () => SqlStatement,
+): SqlStatement {
+  let s = map.get(sql)
+  if (s === undefined) {
+    s = prepare()
+    map.set(sql, s)
+  }
+  return s
 }
 
 function keyOf(entry: StoredAnnounce): Omit<AnnounceKey, 'pubkey'> {

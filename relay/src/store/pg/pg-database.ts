@@ -48,6 +48,11 @@ export interface PgOpenOptions {
    * Tests give each database a schema of its own.
    */
   schema?: string
+  /**
+   * A connection to a read replica (a hot standby): the schema is not
+   * created, and every transaction is read-only.
+   */
+  readOnly?: boolean
 }
 
 interface Result {
@@ -85,8 +90,10 @@ export class PgDatabase implements SqlDatabase {
   /** Tells this connection's notifications from other processes' (see listen). */
   readonly origin = randomBytes(8).toString('hex')
   private readonly url: string
+  private readonly readOnly: boolean
 
   private constructor(url: string, options: PgOpenOptions) {
+    this.readOnly = options.readOnly === true
     this.schema = options.schema ?? 'public'
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
       throw new RangeError(`schema must be a lower-case SQL name, got ${this.schema}`)
@@ -418,9 +425,11 @@ export class PgDatabase implements SqlDatabase {
       throw new PgError(`cannot connect to PostgreSQL: ${messageOf(err, this.pq)}`, undefined)
     }
     this.exec(
-      `SET client_min_messages = warning;
-       CREATE SCHEMA IF NOT EXISTS ${this.schema};
-       SET search_path TO ${this.schema}`,
+      this.readOnly
+        ? `SET default_transaction_read_only = on; SET search_path TO ${this.schema}`
+        : `SET client_min_messages = warning;
+           CREATE SCHEMA IF NOT EXISTS ${this.schema};
+           SET search_path TO ${this.schema}`,
     )
   }
 
