@@ -96,6 +96,8 @@ export interface BackendRun {
     lockBusyShare: number
     /** PostgreSQL: time spent waiting for the lock (plus one round trip), per accepted announce. */
     lockWaitUs?: number
+    /** PostgreSQL: round trips to the server per accepted announce. */
+    roundTrips?: number
   }
   audit: string
   auditOk: boolean
@@ -297,6 +299,10 @@ function finish(
       lockHeldUs: (held * 1000) / accepted,
       lockBusyShare: held / Math.max(1, load.durationMs),
       lockWaitUs: waited === undefined ? undefined : (waited * 1000) / accepted,
+      roundTrips:
+        backend === 'postgres'
+          ? relays.reduce((s, r) => s + (r.writeLock?.roundTrips ?? 0), 0) / accepted
+          : undefined,
     },
     audit: audit.text,
     auditOk: audit.ok,
@@ -314,6 +320,7 @@ function processReport(
       ? undefined
       : {
           transactions: sb.writeLock.transactions - sa.writeLock.transactions,
+          roundTrips: sb.writeLock.roundTrips - sa.writeLock.roundTrips,
           waitMs: sb.writeLock.waitMs - sa.writeLock.waitMs,
           holdMs: sb.writeLock.holdMs - sa.writeLock.holdMs,
         }
@@ -435,7 +442,8 @@ export function describeBackendReport(r: BackendReport, o: BackendStageOptions):
           `${fmt(p.transactionMs / 1000, 2)} s in group transactions` +
           (p.writeLock === undefined
             ? ''
-            : `; write lock held ${fmt(p.writeLock.holdMs / 1000, 2)} s, waited ${fmt(p.writeLock.waitMs / 1000, 2)} s over ${fmt(p.writeLock.transactions)} transactions`),
+            : `; write lock held ${fmt(p.writeLock.holdMs / 1000, 2)} s, waited ${fmt(p.writeLock.waitMs / 1000, 2)} s over ${fmt(p.writeLock.transactions)} transactions; ` +
+              `${fmt(p.writeLock.roundTrips)} round trips to the server (${fmt(p.writeLock.roundTrips / Math.max(1, p.units), 1)} per announce)`),
       )
     })
     if (run.postgresCpu !== undefined) {
@@ -456,7 +464,10 @@ export function describeBackendReport(r: BackendReport, o: BackendStageOptions):
         `write lock held ${fmt(run.perAnnounce.lockHeldUs)} µs (busy ${fmt(run.perAnnounce.lockBusyShare * 100)}% of the window)` +
         (run.perAnnounce.lockWaitUs === undefined
           ? ''
-          : `, waiting for it ${fmt(run.perAnnounce.lockWaitUs)} µs`),
+          : `, waiting for it ${fmt(run.perAnnounce.lockWaitUs)} µs`) +
+        (run.perAnnounce.roundTrips === undefined
+          ? ''
+          : `, ${fmt(run.perAnnounce.roundTrips, 1)} round trips to PostgreSQL`),
       `  database after the run: ${run.audit}`,
     )
   }

@@ -16,17 +16,20 @@ import type { PgDatabase } from '../relay/src/store/pg/pg-database'
 
 export interface LockTimes {
   transactions: number
+  /** Round trips to the server (statements, and COMMIT or ROLLBACK), inside transactions or not. */
+  roundTrips: number
   waitMs: number
   holdMs: number
 }
 
 export function timeWriteLock(db: PgDatabase): { readonly times: LockTimes } {
-  const times: LockTimes = { transactions: 0, waitMs: 0, holdMs: 0 }
+  const times: LockTimes = { transactions: 0, roundTrips: 0, waitMs: 0, holdMs: 0 }
   /** When this process got the lock; undefined outside a transaction that sent a statement. */
   let heldSince: number | undefined
   const query = db.query.bind(db)
   const exec = db.exec.bind(db)
   const first = <T>(run: () => T): T => {
+    times.roundTrips++
     if (!db.inTransaction || heldSince !== undefined) return run()
     const t0 = performance.now()
     const result = run()
@@ -38,6 +41,7 @@ export function timeWriteLock(db: PgDatabase): { readonly times: LockTimes } {
   db.exec = (sql: string) => {
     const end = /^\s*(COMMIT|ROLLBACK)\s*;?\s*$/i.test(sql)
     if (!end) return first(() => exec(sql))
+    times.roundTrips++
     try {
       return exec(sql)
     } finally {
