@@ -4,13 +4,16 @@
  * through the Ledger API, exactly as the HTTP API would post them.
  */
 import { Ledger } from '../relay/src/ledger/ledger'
-import { openDatabase } from '../relay/src/store/database'
+import { openRelayDatabase } from '../relay/src/store/open-relay-database'
 import { DEV_POOL } from '../relay/src/tseed-relay'
 import { FUNDING_SATS } from './plan'
 
-/** Funds `pubkeys` on a new database file; returns the TSEED each one got. */
-export function fundDatabase(path: string, pubkeys: readonly string[]): Map<string, bigint> {
-  const db = openDatabase(path)
+/**
+ * Funds `pubkeys` on a new database (a SQLite file, or a `postgres://` URL as
+ * the relay's `--db` takes it); returns the TSEED each one got.
+ */
+export function fundDatabase(spec: string, pubkeys: readonly string[]): Map<string, bigint> {
+  const db = openRelayDatabase(spec)
   try {
     const ledger = new Ledger(db)
     ledger.bootstrapPool(DEV_POOL)

@@ -19,6 +19,8 @@ export interface LoadResult {
   sent: number
   answered: number
   accepted: number
+  /** Accepted per connection: with several relays, connection c went to relay c % relays. */
+  acceptedByConnection: number[]
   /** Refusals by their prefix (`blocked`, `invalid`, `error`, …). */
   refused: Record<string, number>
   /** Send-to-OK times of the answered events, in milliseconds, unsorted. */
@@ -35,18 +37,25 @@ export interface Frame {
   frame: string
 }
 
-/** Sends every frame once and waits for every OK (or the time limit). */
+/**
+ * Sends every frame once and waits for every OK (or the time limit). Given
+ * several relay URLs, connection c goes to `url[c % url.length]`.
+ */
 export async function runLoad(
-  url: string,
+  url: string | readonly string[],
   frames: readonly Frame[],
   opts: LoadOptions,
 ): Promise<LoadResult> {
-  const sockets = await Promise.all(Array.from({ length: opts.connections }, () => open(url)))
+  const urls = typeof url === 'string' ? [url] : url
+  const sockets = await Promise.all(
+    Array.from({ length: opts.connections }, (_, c) => open(urls[c % urls.length]!)),
+  )
   const latencies = new Float64Array(frames.length)
   const okAt = new Float64Array(frames.length)
   const refused: Record<string, number> = {}
   let answered = 0
   let accepted = 0
+  const acceptedByConnection = sockets.map(() => 0)
   let sent = 0
   const start = performance.now()
   let timer: NodeJS.Timeout | undefined
@@ -89,8 +98,10 @@ export async function runLoad(
         latencies[answered] = t - at
         okAt[answered] = t
         answered++
-        if (msg[2]) accepted++
-        else {
+        if (msg[2]) {
+          accepted++
+          acceptedByConnection[c]!++
+        } else {
           const prefix = msg[3].split(':')[0] ?? ''
           refused[prefix] = (refused[prefix] ?? 0) + 1
         }
@@ -121,6 +132,7 @@ export async function runLoad(
     sent,
     answered,
     accepted,
+    acceptedByConnection,
     refused,
     latenciesMs: latencies.subarray(0, answered),
     durationMs: end - start,

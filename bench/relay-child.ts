@@ -6,15 +6,21 @@
  *   pool as the relay; it parses each frame, checks the event's shape, id and
  *   signature, and answers OK. Nothing else.
  * - `tseed`: the full TSEED relay (`startTseedRelay`: verify, ledger, store,
- *   group commit) on the prepared database `db`.
+ *   group commit) on the prepared database `db`: a SQLite file, or a
+ *   `postgres://` URL. On PostgreSQL it also times the global write lock
+ *   (pg-lock-timer.ts).
  * - `fuzz`: the TSEED relay on `db` with its default limits but the message
  *   rate, for the front door fuzz (fuzz.ts).
  *
  * `options` (JSON, `tseed` only) is {@link ChildOptions}.
  *
- * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM.
+ * Prints `READY <url>` once listening and `STATS <json>` after SIGTERM. In
+ * `tseed` mode SIGUSR2 prints `SNAP <json>`: the group commit counters and,
+ * on PostgreSQL, the write lock times so far (backend.ts reads a window).
  */
-import type { SqliteDatabase } from '../relay/src/store/database'
+import { isPostgres, type SqliteDatabase } from '../relay/src/store/database'
+import { PgDatabase } from '../relay/src/store/pg/pg-database'
+import { timeWriteLock } from './pg-lock-timer'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { checkEventShape, readEventId } from '../relay/src/core/event-validation'
@@ -79,7 +85,6 @@ if (mode === 'verify') {
     synchronous: sync === 'full' ? 'full' : 'normal',
     logger: quiet,
   })
-  process.stdout.write(`READY ${running.url}\n`)
   if (childOptions.ticksMs !== undefined) {
     loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
     loopDelay.enable()
@@ -94,8 +99,19 @@ if (mode === 'verify') {
       )
     }, childOptions.ticksMs).unref()
   }
-  // 1 = NORMAL, 2 = FULL: proof of the setting the run measured.
-  const synchronous = (running.ledger.db as SqliteDatabase).pragma('synchronous', { simple: true }) as number
+  // 1 = NORMAL, 2 = FULL: proof of the setting the run measured. PostgreSQL's
+  // durability is the server's; backend.ts reads it there.
+  const relayDb = running.ledger.db
+  const synchronous = isPostgres(relayDb)
+    ? undefined
+    : ((relayDb as SqliteDatabase).pragma('synchronous', { simple: true }) as number)
+  const lock = relayDb instanceof PgDatabase ? timeWriteLock(relayDb) : undefined
+  process.on('SIGUSR2', () => {
+    const snap = { groupCommits: running.relay.stats.groupCommits, writeLock: lock?.times }
+    process.stdout.write(`SNAP ${JSON.stringify(snap)}\n`)
+  })
+  // Only now: a SIGUSR2 that came before its handler would end the process.
+  process.stdout.write(`READY ${running.url}\n`)
   stop = async () => {
     const groups = running.relay.stats.groupCommits
     await running.close()

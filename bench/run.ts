@@ -27,6 +27,9 @@
  * --verifier auto|native|wasm|both --raw-seconds S
  * --stored N [--stored-unsigned]: (b) starts on N stored announces (stored.ts)
  * --only clients [--clients N] [--seconds S]: many concurrent clients (clients.ts)
+ * --only backend [--backend sqlite|postgres|both] [--processes N] [--postgres-url URL]:
+ *   the TSEED relay on SQLite, on PostgreSQL, and on PostgreSQL in N processes
+ *   (backend.ts); --backend or --processes alone also select it
  */
 import {
   copyFileSync,
@@ -61,6 +64,7 @@ import { describeRaw, describeRelayRatios, measureRawRates, type RawRate } from 
 import { runFuzzBench } from './fuzz'
 import { runTrackerBench, type TrackerRun } from './tracker'
 import { runClientsStage } from './clients'
+import { runBackendStage, type Backend } from './backend'
 import {
   describeReqPlan,
   describeStoredReqs,
@@ -87,7 +91,7 @@ interface Options {
   timeLimitS: number
   reqs: number
   synchronous: 'normal' | 'full'
-  only: 'verify' | 'tseed' | 'tracker' | 'fuzz' | 'clients' | undefined
+  only: 'verify' | 'tseed' | 'tracker' | 'fuzz' | 'clients' | 'backend' | undefined
   fuzzFrames: number
   trackerSeconds: number
   cpuProf: string | undefined
@@ -102,6 +106,10 @@ interface Options {
   /** `--only clients`: concurrent clients and seconds of publishing. */
   clients: number
   seconds: number
+  /** `--only backend`: the backends, PostgreSQL relay processes, and a server of one's own. */
+  backends: Backend[]
+  processes: number
+  postgresUrl: string | undefined
 }
 
 interface RunReport {
@@ -123,12 +131,13 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     strict: true,
     options: {
-      events: { type: 'string', default: '40000' },
+      // The backend stage has smaller defaults: PostgreSQL ingests far fewer per second.
+      events: { type: 'string' },
       'per-key': { type: 'string', default: '20' },
       swarms: { type: 'string', default: '200' },
       connections: { type: 'string', default: '8' },
       window: { type: 'string', default: '256' },
-      threads: { type: 'string', default: String(availableParallelism()) },
+      threads: { type: 'string' },
       'time-limit': { type: 'string', default: '120' },
       reqs: { type: 'string', default: '300' },
       synchronous: { type: 'string', default: 'normal' },
@@ -143,6 +152,9 @@ function parseOptions(argv: string[]): Options {
       'stored-unsigned': { type: 'boolean', default: false },
       clients: { type: 'string', default: '1000' },
       seconds: { type: 'string', default: '60' },
+      backend: { type: 'string' },
+      processes: { type: 'string' },
+      'postgres-url': { type: 'string' },
     },
   })
   const int = (name: string, v: string, min: number, max: number): number => {
@@ -155,27 +167,45 @@ function parseOptions(argv: string[]): Options {
   if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
     throw new Error('--synchronous must be normal or full')
   }
-  const only = values.only
+  const backendFlags =
+    values.backend !== undefined ||
+    values.processes !== undefined ||
+    values['postgres-url'] !== undefined
+  const only = values.only ?? (backendFlags ? 'backend' : undefined)
   if (
     only !== undefined &&
     only !== 'verify' &&
     only !== 'tseed' &&
     only !== 'tracker' &&
     only !== 'fuzz' &&
-    only !== 'clients'
+    only !== 'clients' &&
+    only !== 'backend'
   ) {
-    throw new Error('--only must be verify, tseed, tracker, fuzz or clients')
+    throw new Error('--only must be verify, tseed, tracker, fuzz, clients or backend')
+  }
+  if (backendFlags && only !== 'backend') {
+    throw new Error('--backend, --processes and --postgres-url go with --only backend')
+  }
+  const backend = values.backend ?? 'both'
+  if (backend !== 'sqlite' && backend !== 'postgres' && backend !== 'both') {
+    throw new Error('--backend must be sqlite, postgres or both')
   }
   const verifier = (['auto', 'native', 'wasm', 'both'] as const).find((v) => v === values.verifier)
   if (verifier === undefined) throw new Error('--verifier must be auto, native, wasm or both')
   return {
     // Bounded: generation and each run must stay within minutes.
-    events: int('events', values.events, 100, 200_000),
+    events: int('events', values.events ?? (only === 'backend' ? '10000' : '40000'), 100, 200_000),
     perKey: int('per-key', values['per-key'], 1, 1000),
     swarms: int('swarms', values.swarms, 1, 100_000),
     connections: int('connections', values.connections, 1, 64),
     window: int('window', values.window, 1, 10_000),
-    threads: int('threads', values.threads, 1, 64),
+    // One verify thread per relay process in the backend stage: a per-core comparison.
+    threads: int(
+      'threads',
+      values.threads ?? (only === 'backend' ? '1' : String(availableParallelism())),
+      1,
+      64,
+    ),
     timeLimitS: int('time-limit', values['time-limit'], 1, 600),
     reqs: int('reqs', values.reqs, 0, 10_000),
     synchronous: values.synchronous,
@@ -190,6 +220,9 @@ function parseOptions(argv: string[]): Options {
     storedSign: !values['stored-unsigned'],
     clients: int('clients', values.clients, 1, 5_000),
     seconds: int('seconds', values.seconds, 1, 600),
+    backends: backend === 'both' ? ['sqlite', 'postgres'] : [backend],
+    processes: int('processes', values.processes ?? '2', 1, 16),
+    postgresUrl: values['postgres-url'],
   }
 }
 
@@ -330,6 +363,10 @@ async function main(): Promise<void> {
   }
   if (o.only === 'clients') {
     await clientsPart(o)
+    return
+  }
+  if (o.only === 'backend') {
+    await backendPart(o)
     return
   }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
@@ -533,6 +570,54 @@ async function clientsPart(o: Options): Promise<void> {
       dir,
     })
     if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(report, null, 2))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  console.info(
+    `load average at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${cpuPressure()}`,
+  )
+}
+
+/** SQLite against PostgreSQL in one and in N processes; only with `--only backend`. */
+async function backendPart(o: Options): Promise<void> {
+  const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
+  console.info(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}; ${cpuPressure()}`,
+  )
+  console.info(
+    `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
+      `${o.swarms} swarms; ${o.connections} connections × window ${o.window}; ` +
+      `${o.threads} verify thread${o.threads > 1 ? 's' : ''} per relay process; backends ${o.backends.join(', ')}; ` +
+      `${o.processes} PostgreSQL relay processes in the multi-process run`,
+  )
+  const t0 = performance.now()
+  const keys = await signAll(plan, Math.floor(Date.now() / 1000))
+  const all = interleave(keys, o.events)
+  const cut = Math.floor(all.length * 0.8)
+  console.info(`signed ${fmt(all.length)} events in ${fmt((performance.now() - t0) / 1000, 1)} s`)
+  const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-backend-'))
+  try {
+    const report = await runBackendStage({
+      backends: o.backends,
+      processes: o.processes,
+      threads: o.threads,
+      ...(o.postgresUrl === undefined ? {} : { postgresUrl: o.postgresUrl }),
+      synchronous: o.synchronous,
+      connections: o.connections,
+      window: o.window,
+      timeLimitS: o.timeLimitS,
+      dir,
+      frames: { saturate: all.slice(0, cut), paced: all.slice(cut) },
+      funded: keys.filter((k) => k.role === 'downloader').map((k) => k.pubkey),
+      startChild: (args, name) => startChild(args, undefined, name),
+    })
+    if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(report, null, 2))
+    if (report.runs.some((r) => !r.auditOk)) process.exitCode = 1
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

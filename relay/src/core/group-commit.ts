@@ -54,6 +54,7 @@ export class GroupCommit {
   private scheduled = false
   private groups = 0
   private units = 0
+  private transactionMs = 0
 
   constructor(
     private readonly db: TransactionRunner,
@@ -79,9 +80,14 @@ export class GroupCommit {
     })
   }
 
-  /** Groups committed and units run so far, for monitoring and benchmarks. */
-  get stats(): { groups: number; units: number } {
-    return { groups: this.groups, units: this.units }
+  /**
+   * Groups committed and units run so far, for monitoring and benchmarks.
+   * `transactionMs` is the wall time spent inside those group transactions,
+   * from the first statement to the end of COMMIT: how long the database's
+   * single write lock was held (on PostgreSQL, waiting for it too).
+   */
+  get stats(): { groups: number; units: number; transactionMs: number } {
+    return { groups: this.groups, units: this.units, transactionMs: this.transactionMs }
   }
 
   private flush(): void {
@@ -90,6 +96,7 @@ export class GroupCommit {
     this.queue = []
     if (jobs.length === 0) return
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+    const started = performance.now()
     try {
       this.db.transaction(() => {
         for (const job of jobs) outcomes.push(this.runUnit(job))
@@ -100,6 +107,7 @@ export class GroupCommit {
       for (const job of jobs) job.reject(error)
       return
     }
+    this.transactionMs += performance.now() - started
     this.groups++
     this.units += jobs.length
     jobs.forEach((job, i) => {

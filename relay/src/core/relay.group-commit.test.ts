@@ -65,7 +65,7 @@ describe('Relay with a SQLite store: group commit', () => {
     const events = Array.from({ length: 20 }, () => signAnnounce(newKey().sk, now()))
     await Promise.all(events.map((ev) => relay.handleMessage(c, frame(ev))))
     expect(c.of('OK').every((m) => m[2] === true && m[3] === '')).toBe(true)
-    expect(relay.stats.groupCommits).toEqual({ groups: 1, units: 20 })
+    expect(relay.stats.groupCommits).toMatchObject({ groups: 1, units: 20 })
     expect(new Set(durable.announces())).toEqual(new Set(events.map((e) => e.id)))
     expect(new Set(durable.charges())).toEqual(new Set(events.map((e) => e.id)))
   })

@@ -9,6 +9,8 @@ export interface ThrowawayCluster {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` */
   url: string
   port: number
+  /** The cluster's data folder (its `postmaster.pid` names the server's process). */
+  dataDir: string
   /** Stops the server and deletes its folder. */
   stop(): void
 }
@@ -23,6 +25,14 @@ export function postgresBinDir(): string | undefined {
   return versions[0] === undefined ? undefined : join(root, versions[0], 'bin')
 }
 
+export interface ThrowawayClusterOptions {
+  /**
+   * Keep PostgreSQL's default durability (fsync, full page writes) instead of
+   * turning it off. Tests leave it off; the benchmark measures with it on.
+   */
+  durable?: boolean
+}
+
 /**
  * initdb in a temporary folder, then a server on 127.0.0.1 and a free port,
  * with trust authentication (it listens on loopback only and is deleted after).
@@ -30,7 +40,9 @@ export function postgresBinDir(): string | undefined {
  * unprivileged `postgres` user that Debian's package creates.
  * @throws Error naming the missing program or the server's own log
  */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(
+  clusterOptions: ThrowawayClusterOptions = {},
+): Promise<ThrowawayCluster> {
   const bin = postgresBinDir()
   if (bin === undefined) {
     throw new Error(
@@ -74,8 +86,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     '-c listen_addresses=127.0.0.1',
     // Room for many test connections, and no fsync: the cluster is thrown away.
     '-c max_connections=200',
-    '-c fsync=off',
-    '-c full_page_writes=off',
+    ...(clusterOptions.durable === true ? [] : ['-c fsync=off', '-c full_page_writes=off']),
   ].join(' ')
   try {
     run(as(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', log, '-w', 'start']))
@@ -89,6 +100,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
     stop() {
       const argv = as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'])
       spawnSync(argv[0] as string, argv.slice(1))
