@@ -42,6 +42,25 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect([...d.prepare('SELECT id FROM t ORDER BY id').pluck().iterate()]).toEqual([1, 2])
   })
 
+  it('binds the same values inside a transaction, where they are written into the text', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (s TEXT, n BIGINT, b BYTEA)')
+    const values: unknown[][] = [
+      ['', 0, Buffer.alloc(0)],
+      ["it's", -(2n ** 62n), Buffer.from([0, 39, 92])],
+      ['back\\slash ? $1', 2n ** 62n, null],
+    ]
+    d.transaction(() => {
+      for (const v of values) d.prepare('INSERT INTO t (s, n, b) VALUES (?, ?, ?)').run(...v)
+    })()
+    const rows = d.prepare('SELECT s, n, b FROM t ORDER BY n').safeIntegers().all()
+    expect(rows).toEqual([
+      { s: "it's", n: -(2n ** 62n), b: Buffer.from([0, 39, 92]) },
+      { s: '', n: 0n, b: Buffer.alloc(0) },
+      { s: 'back\\slash ? $1', n: 2n ** 62n, b: null },
+    ])
+  })
+
   it('commits a transaction, rolls back on a throw, and undoes only a failed savepoint', () => {
     const d = db()
     d.exec('CREATE TABLE t (v BIGINT)')

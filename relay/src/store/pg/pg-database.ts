@@ -355,6 +355,8 @@ export class PgDatabase implements SqlDatabase {
   private literal(v: unknown): string {
     const text = toText(v)
     if (text === null) return 'NULL'
+    // libpq's binding returns nothing at all for an empty string.
+    if (text === '') return "''"
     return this.pq.escapeLiteral(text)
   }
 

@@ -43,6 +43,49 @@ export interface ThrowawayClusterOptions {
 export async function startThrowawayCluster(
   clusterOptions: ThrowawayClusterOptions = {},
 ): Promise<ThrowawayCluster> {
+  const host = clusterHost()
+  const data = join(host.dir, 'data')
+  host.run(['initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
+  return serve(host, data, clusterOptions)
+}
+
+/**
+ * A streaming read replica (a hot standby) of a running throwaway cluster:
+ * `pg_basebackup` of it, then a server of its own on another free port that
+ * replays the primary's WAL as it comes.
+ */
+export async function startThrowawayReplica(
+  primary: { port: number },
+  clusterOptions: ThrowawayClusterOptions = {},
+): Promise<ThrowawayCluster> {
+  const host = clusterHost()
+  const data = join(host.dir, 'data')
+  host.run([
+    'pg_basebackup',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    data,
+    '-R',
+    '--no-sync',
+  ])
+  return serve(host, data, clusterOptions)
+}
+
+interface ClusterHost {
+  bin: string
+  /** The temporary folder holding the data folder, the log and the socket. */
+  dir: string
+  /** Runs one of PostgreSQL's programs as the user the cluster belongs to. */
+  run(argv: string[]): void
+  argv(program: string, args: string[]): string[]
+}
+
+function clusterHost(): ClusterHost {
   const bin = postgresBinDir()
   if (bin === undefined) {
     throw new Error(
@@ -51,50 +94,49 @@ export async function startThrowawayCluster(
   }
   const dir = mkdtempSync(join(tmpdir(), 'tseed-pg-'))
   const asRoot = process.getuid?.() === 0
-  const as = (cmd: string, args: string[]): string[] =>
-    asRoot ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args]
-  if (asRoot) {
-    chmodSync(dir, 0o777)
+  if (asRoot) chmodSync(dir, 0o777)
+  const argv = (program: string, args: string[]): string[] =>
+    asRoot
+      ? ['runuser', '-u', 'postgres', '--', join(bin, program), ...args]
+      : [join(bin, program), ...args]
+  return {
+    bin,
+    dir,
+    argv,
+    run([program, ...args]) {
+      const full = argv(program as string, args)
+      const r = spawnSync(full[0] as string, full.slice(1), { encoding: 'utf8' })
+      if (r.status !== 0) {
+        throw new Error(
+          `${full.join(' ')} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
+        )
+      }
+    },
   }
-  const data = join(dir, 'data')
-  const run = (argv: string[]) => {
-    const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8' })
-    if (r.status !== 0) {
-      throw new Error(
-        `${argv.join(' ')} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
-      )
-    }
-  }
-  run(
-    as(join(bin, 'initdb'), [
-      '-D',
-      data,
-      '-A',
-      'trust',
-      '-U',
-      'postgres',
-      '--no-sync',
-      '-E',
-      'UTF8',
-    ]),
-  )
+}
+
+async function serve(
+  host: ClusterHost,
+  data: string,
+  clusterOptions: ThrowawayClusterOptions,
+): Promise<ThrowawayCluster> {
   const port = await freePort()
-  const log = join(dir, 'log')
+  const log = join(host.dir, 'log')
   const options = [
     `-p ${port}`,
-    `-k ${dir}`,
+    `-k ${host.dir}`,
     '-c listen_addresses=127.0.0.1',
     // Room for many test connections, and no fsync: the cluster is thrown away.
     '-c max_connections=200',
     ...(clusterOptions.durable === true ? [] : ['-c fsync=off', '-c full_page_writes=off']),
   ].join(' ')
   try {
-    run(as(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', log, '-w', 'start']))
+    host.run(['pg_ctl', '-D', data, '-o', options, '-l', log, '-w', 'start'])
   } catch (err) {
     const tail = existsSync(log)
       ? execFileSync('tail', ['-n', '20', log], { encoding: 'utf8' })
       : ''
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(host.dir, { recursive: true, force: true })
     throw new Error(`${(err as Error).message}\n${tail}`)
   }
   return {
@@ -102,9 +144,9 @@ export async function startThrowawayCluster(
     port,
     dataDir: data,
     stop() {
-      const argv = as(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'])
+      const argv = host.argv('pg_ctl', ['-D', data, '-m', 'immediate', 'stop'])
       spawnSync(argv[0] as string, argv.slice(1))
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(host.dir, { recursive: true, force: true })
     },
   }
 }
