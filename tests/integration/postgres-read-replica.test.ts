@@ -46,8 +46,12 @@ describe.skipIf(!replicable)('a relay reading REQs from a PostgreSQL read replic
         const got: NostrEvent[] = []
         conn.subscribe([filter], {
           onevent: (ev) => got.push(ev),
-          oneose: () => resolve(got),
-          onclose: (reason) => resolve(reason),
+          oneose: () => {
+            resolve(got)
+          },
+          onclose: (reason) => {
+            resolve(reason)
+          },
         })
       })
     } finally {
