@@ -111,6 +111,15 @@ describe('--db and TSEED_DATABASE_URL', () => {
     expect(parse(['--db', 'C:/relay.sqlite']).help).toBe(false)
   })
 
+  it('takes a read replica only as a postgres:// URL', () => {
+    expect(parse(['--db-read', 'postgres://r/tseed'])).toMatchObject({
+      options: { dbRead: 'postgres://r/tseed' },
+    })
+    expect(() => parse(['--db-read', 'replica.sqlite'])).toThrow(
+      /--db-read takes a postgres:\/\/ URL of a read replica/,
+    )
+  })
+
   it('reads the database from the environment, checked like --db', () => {
     expect(databaseFromEnv({})).toBeUndefined()
     expect(databaseFromEnv({ TSEED_DATABASE_URL: '' })).toBeUndefined()
