@@ -370,12 +370,7 @@ async function main(): Promise<void> {
     return
   }
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
-  console.info(
-    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
-      `load average ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}; ${cpuPressure()}`,
-  )
+  console.info(machineLine())
   console.info(
     `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
       `${o.swarms} swarms; ${o.connections} connections × window ${o.window}; ` +
@@ -554,11 +549,7 @@ async function main(): Promise<void> {
 
 /** Many concurrent clients on the TSEED relay; only with `--only clients`. */
 async function clientsPart(o: Options): Promise<void> {
-  console.info(
-    `machine: ${availableParallelism()} cores, load average ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}; ${cpuPressure()}`,
-  )
+  console.info(machineLine())
   const dir = mkdtempSync(join(tmpdir(), 'tseed-bench-'))
   try {
     const report = await runClientsStage({
@@ -580,15 +571,21 @@ async function clientsPart(o: Options): Promise<void> {
   )
 }
 
+/** The machine a run was measured on, and how busy it was at the start. */
+function machineLine(): string {
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
+  return (
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+    `node ${process.version}, load average ${load}; ${cpuPressure()}`
+  )
+}
+
 /** SQLite against PostgreSQL in one and in N processes; only with `--only backend`. */
 async function backendPart(o: Options): Promise<void> {
   const plan: PlanOptions = { events: o.events, perKey: o.perKey, swarms: o.swarms }
-  console.info(
-    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}, ` +
-      `load average ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}; ${cpuPressure()}`,
-  )
+  console.info(machineLine())
   console.info(
     `workload: ${fmt(o.events)} kind 21000 events, ${fmt(keyCount(plan))} keys × ${o.perKey}, ` +
       `${o.swarms} swarms; ${o.connections} connections × window ${o.window}; ` +

@@ -296,13 +296,7 @@ describe('relay process killed with SIGKILL under load', () => {
       if (load.sent > load.answered) killedMidLoad++
       checkDurable(run, db)
     }
-    const totals = checkDurable(run, db)
-    // The test only means something if the kills hit real, acknowledged work.
-    expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(KILLS / 4))
-    expect(totals.charged).toBeGreaterThan(0)
-    expect(totals.stored).toBeGreaterThan(KILLS * 10)
-    expect(run.acked.swaps.size).toBeGreaterThan(0)
-    await expectAuditCommandOk(db)
+    const totals = await expectMeaningfulAndAudited(run, db, KILLS, killedMidLoad)
     const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
     try {
       await expectServesAccepted(run, relay)
@@ -362,12 +356,7 @@ describe.skipIf(pgUrl === undefined)(
           if (load.sent > load.answered) killedMidLoad++
           checkDurable(run, db)
         }
-        const totals = checkDurable(run, db)
-        expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(PG_KILLS / 4))
-        expect(totals.charged).toBeGreaterThan(0)
-        expect(totals.stored).toBeGreaterThan(PG_KILLS * 10)
-        expect(run.acked.swaps.size).toBeGreaterThan(0)
-        await expectAuditCommandOk(db)
+        const totals = await expectMeaningfulAndAudited(run, db, PG_KILLS, killedMidLoad)
         const serving = relays.find((r) => r !== undefined)
         if (serving !== undefined) await expectServesAccepted(run, serving)
         console.info(
@@ -384,14 +373,29 @@ describe.skipIf(pgUrl === undefined)(
   },
 )
 
-/** The operator's audit command agrees. */
-async function expectAuditCommandOk(db: string): Promise<void> {
+/**
+ * After the last kill: everything acknowledged is durable, the kills hit
+ * real, acknowledged work (or the test would mean nothing), and the
+ * operator's audit command agrees.
+ */
+async function expectMeaningfulAndAudited(
+  run: CrashRun,
+  db: string,
+  kills: number,
+  killedMidLoad: number,
+): Promise<{ charged: number; stored: number }> {
+  const totals = checkDurable(run, db)
+  expect(killedMidLoad).toBeGreaterThanOrEqual(Math.ceil(kills / 4))
+  expect(totals.charged).toBeGreaterThan(0)
+  expect(totals.stored).toBeGreaterThan(kills * 10)
+  expect(run.acked.swaps.size).toBeGreaterThan(0)
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', RELAY_CLI, 'audit', '--db', db],
     { timeout: 30_000 },
   )
   expect(stdout).toMatch(/audit: OK/)
+  return totals
 }
 
 /** A running relay serves the latest acknowledged announces. */
