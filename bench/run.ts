@@ -564,22 +564,23 @@ async function clientsPart(o: Options): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  console.info(
-    `load average at the end ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}; ${cpuPressure()}`,
-  )
+  console.info(`load average at the end ${loadLine()}`)
 }
 
 /** The machine a run was measured on, and how busy it was at the start. */
 function machineLine(): string {
+  return (
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+    `node ${process.version}, load average ${loadLine()}`
+  )
+}
+
+/** The load average and CPU pressure: how busy the shared machine was. */
+function loadLine(): string {
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(' ')
-  return (
-    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
-    `node ${process.version}, load average ${load}; ${cpuPressure()}`
-  )
+  return `${load}; ${cpuPressure()}`
 }
 
 /** SQLite against PostgreSQL in one and in N processes; only with `--only backend`. */
@@ -618,11 +619,7 @@ async function backendPart(o: Options): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  console.info(
-    `load average at the end ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}; ${cpuPressure()}`,
-  )
+  console.info(`load average at the end ${loadLine()}`)
 }
 
 /** (c) The HTTP tracker endpoint next to other trackers, on their own wrk runs. */
