@@ -256,6 +256,23 @@ describe.skipIf(url === undefined)('migrate-to-postgres on PostgreSQL', () => {
     expect(relayRows(to)).toBe(0)
   })
 
+  it('refuses a target whose schema is newer than this build', async () => {
+    const { path } = seededRelayFile(tempDir())
+    const to = target()
+    const db = openRelayDatabase(to)
+    db.exec(`CREATE TABLE schema_migrations (
+      component TEXT NOT NULL, version BIGINT NOT NULL, applied_at BIGINT NOT NULL,
+      PRIMARY KEY (component, version));
+      INSERT INTO schema_migrations VALUES ('ledger', 99, 0)`)
+    db.close()
+    const r = await run(['migrate-to-postgres', '--from', path, '--to', to])
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(
+      /^migrate-to-postgres: postgres:\/\/.*: database has ledger schema version 99, newer than this build knows \(\d+\); nothing was copied\n$/,
+    )
+    expect(relayRows(to)).toBe(0)
+  })
+
   it('shows progress on stderr for large tables', () => {
     const { path } = seededRelayFile(tempDir())
     const lines: string[] = []

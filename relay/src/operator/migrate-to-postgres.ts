@@ -87,7 +87,13 @@ export function migrateToPostgres(
     target = openOperatorDatabase(to)
     const pg = target
     const copy = (): Omit<MigrateReport, 'ms' | 'rows'> => {
-      migrateRelaySchema(pg)
+      try {
+        migrateRelaySchema(pg)
+      } catch (err) {
+        // A schema newer than this build, say: one line, not a stack.
+        if (err instanceof PgError || !(err instanceof Error)) throw err
+        throw new OperatorError(`${describeDatabase(to)}: ${err.message}; nothing was copied`)
+      }
       const order = copyOrder(pg)
       refuseNonEmpty(pg, order, to)
       const sourceTables = sqliteTables(source)
