@@ -12,6 +12,7 @@ import { TrackerCredentials } from '../tracker/credentials'
 import { runCli } from './commands'
 import type { CommandIo } from './io'
 import { migrateToPostgres } from './migrate-to-postgres'
+import { migrateRelaySchema } from './relay-schema'
 
 const url = postgresUrl()
 const PK = 'ab'.repeat(32)
@@ -193,6 +194,22 @@ describe.skipIf(url === undefined)('migrate-to-postgres on PostgreSQL', () => {
       ]) {
         expect(rowsOf(pg, sql), sql).toEqual(rowsOf(sqlite, sql))
       }
+      // The indexes dropped for the copy are all back, as the migrations made them.
+      const indexes = (db: SqlDatabase): string[] =>
+        (
+          db
+            .prepare(
+              'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()',
+            )
+            .all() as { indexname: string; indexdef: string }[]
+        )
+          .map((r) => r.indexdef.replace(/ ON \w+\./, ' ON '))
+          .sort()
+      const fresh = openRelayDatabase(target())
+      migrateRelaySchema(fresh)
+      expect(indexes(pg)).toEqual(indexes(fresh))
+      expect(indexes(pg)).toContainEqual(expect.stringContaining('announces_by_info_hash'))
+      fresh.close()
       const hash = pg.prepare('SELECT secret_hash FROM tracker_credentials').pluck().get()
       expect(Buffer.isBuffer(hash) && hash.length === 32).toBe(true)
       // The next posting gets the id after the copied ones.
