@@ -257,6 +257,32 @@ describe.skipIf(url === undefined)('migrate-to-postgres on PostgreSQL', () => {
     expect(relayRows(to)).toBe(report.rows)
   })
 
+  it('rolls back a copy whose ledger does not audit like the source', () => {
+    const { path } = seededRelayFile(tempDir())
+    const to = target()
+    expect(() =>
+      migrateToPostgres(
+        {
+          from: path,
+          to,
+          // A balance changed behind the journal's back, after it was copied.
+          afterBatch: (table, _copied, pg) => {
+            if (table !== 'ledger_balances') return
+            pg.prepare(
+              "UPDATE ledger_balances SET amount = amount + 1 WHERE account = ? AND currency = 'sat'",
+            ).run(`did:nostr:${PK}`)
+          },
+        },
+        { err: () => undefined },
+      ),
+    ).toThrow(
+      new RegExp(
+        `^the copy does not audit like the source \\(audit OK vs FAILED; balance did:nostr:${PK} sat 7890 vs 7891\\); rolled back, nothing was committed$`,
+      ),
+    )
+    expect(relayRows(to)).toBe(0)
+  })
+
   it('refuses a source whose ledger does not audit, before copying anything', async () => {
     const { path } = seededRelayFile(tempDir())
     const raw = openDatabase(path)

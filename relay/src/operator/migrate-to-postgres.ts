@@ -28,10 +28,11 @@ export interface MigrateOptions {
   /** A progress line on stderr every this many rows of a table. Default 100,000. */
   progressEvery?: number
   /**
-   * Called after each batch is inserted, inside the transaction. Tests throw
-   * here to fail the copy halfway.
+   * Called after each batch is inserted, inside the transaction, with the
+   * target. Tests throw here to fail the copy halfway, or spoil the copy to
+   * see the audit refuse it.
    */
-  afterBatch?: (table: string, copied: number) => void
+  afterBatch?: (table: string, copied: number, target: SqlDatabase) => void
   /** Milliseconds, for the elapsed time. */
   clock?: () => number
 }
@@ -326,7 +327,7 @@ function copyTable(
     copied += inBatch
     batch = []
     inBatch = 0
-    options.afterBatch?.(table, copied)
+    options.afterBatch?.(table, copied, pg)
     if (Math.floor(copied / every) > Math.floor(before / every)) {
       progress(`${table}: ${copied.toLocaleString('en-US')} rows copied\n`)
     }
