@@ -13,6 +13,7 @@ import { importCommand } from './import'
 import { COMMAND, OperatorError, type Command, type CommandIo } from './io'
 import { settleCommand } from './settle'
 import { makeTorrentCommand } from './make-torrent'
+import { migrateToPostgresCommand } from './migrate-to-postgres'
 import { startCommand } from './start'
 
 const COMMANDS: readonly Command[] = [
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   auditCommand,
   settleCommand,
   makeTorrentCommand,
+  migrateToPostgresCommand,
 ]
 
 /** The top-level help: the commands, then `start`'s flags. */

@@ -43,7 +43,7 @@ export const DEFAULT_TORRENT_INDEX_LIMITS: Readonly<TorrentIndexLimits> = Object
 /** Migration component name in schema_migrations. */
 export const TORRENT_INDEX_COMPONENT = 'torrent-index'
 
-const MIGRATIONS: readonly Migration[] = [
+export const TORRENT_INDEX_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     up: `
@@ -93,7 +93,7 @@ export class SqliteTorrentIndex implements TorrentIndex {
         throw new RangeError(`torrent index ${name} must be a positive integer`)
       }
     }
-    migrate(db, TORRENT_INDEX_COMPONENT, MIGRATIONS)
+    migrate(db, TORRENT_INDEX_COMPONENT, TORRENT_INDEX_MIGRATIONS)
   }
 
   has(id: string): Promise<boolean> {
