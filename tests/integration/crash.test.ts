@@ -274,6 +274,8 @@ function checkDurable(run: CrashRun, db: string): { charged: number; stored: num
   }
 }
 
+const pgUrl = postgresUrl()
+
 describe('relay process killed with SIGKILL under load', () => {
   it(`keeps everything it acknowledged across ${KILLS} kills`, async () => {
     const run = newRun()
@@ -304,6 +306,7 @@ describe('relay process killed with SIGKILL under load', () => {
       relay.child.kill('SIGKILL')
       await relay.exited
     }
+    if (pgUrl !== undefined) await expectMigratesToPostgres(run, db, pgUrl)
     console.info(
       `crash test: ${KILLS} kills (${killedMidLoad} with events in flight), ` +
         `${run.acked.announces.size} announces answered, ${totals.stored} stored, ` +
@@ -313,7 +316,6 @@ describe('relay process killed with SIGKILL under load', () => {
   }, 180_000)
 })
 
-const pgUrl = postgresUrl()
 /** At least 10 in CI, as for SQLite fewer by default locally. */
 const PG_KILLS = Number(process.env.TSEED_CRASH_KILLS_PG ?? (process.env.CI === 'true' ? 10 : 4))
 
@@ -396,6 +398,29 @@ async function expectMeaningfulAndAudited(
   )
   expect(stdout).toMatch(/audit: OK/)
   return totals
+}
+
+/**
+ * The file the kills left behind moves to PostgreSQL with `migrate-to-postgres`
+ * (which commits only if the copy audits like the source), and there still
+ * holds everything that was acknowledged; a relay started on it serves it.
+ */
+async function expectMigratesToPostgres(run: CrashRun, file: string, url: string): Promise<void> {
+  const target = `${url}?schema=${freshSchema()}`
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', RELAY_CLI, 'migrate-to-postgres', '--from', file, '--to', target],
+    { timeout: 60_000 },
+  )
+  expect(stdout).toMatch(/^migrated /m)
+  checkDurable(run, target)
+  const relay = await spawnRelay(['--port', '0', '--db', target, '--lightning', 'dev'])
+  try {
+    await expectServesAccepted(run, relay)
+  } finally {
+    relay.child.kill('SIGKILL')
+    await relay.exited
+  }
 }
 
 /** A running relay serves the latest acknowledged announces. */
