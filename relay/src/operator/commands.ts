@@ -6,6 +6,7 @@
 import { CliUsageError } from '../cli-options'
 import { AmmError } from '../../../src/balance/amm'
 import { LedgerError } from '../ledger/errors'
+import { PgError } from '../store/pg/pg-database'
 import { auditCommand } from './audit'
 import { bootstrapPoolCommand } from './bootstrap-pool'
 import { exportCommand } from './export'
@@ -68,6 +69,11 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
       return 2
     }
     if (err instanceof OperatorError || err instanceof LedgerError || err instanceof AmmError) {
+      io.err(`${command.name}: ${err.message}\n`)
+      return 1
+    }
+    // An unreachable or refusing database server is the operator's to fix, not a crash.
+    if (err instanceof PgError) {
       io.err(`${command.name}: ${err.message}\n`)
       return 1
     }

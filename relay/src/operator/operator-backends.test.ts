@@ -176,5 +176,12 @@ describe.skipIf(url === undefined)('operator commands and an unreachable Postgre
       )
       expect(r.err.trim().split('\n')).toHaveLength(1)
     }
+    // The relay itself, too: one line naming why, and nothing started.
+    const start = await run(['start', '--port', '0', '--db', 'postgres://tseed@127.0.0.1:1/relay'])
+    expect(start.code).toBe(1)
+    expect(start.err).toMatch(/^start: cannot connect to PostgreSQL: .*refused.*\n$/)
+    const replica = await run(['--db', ':memory:', '--db-read', 'postgres://r/relay'])
+    expect(replica.code).toBe(2)
+    expect(replica.err).toMatch(/^--db-read needs a PostgreSQL --db/)
   })
 })

@@ -1,10 +1,11 @@
 /**
  * `npm run relay -- [start]`: runs the TSEED relay until SIGINT or SIGTERM.
  */
-import { describeDatabase } from '../store/open-relay-database'
+import { describeDatabase, isPostgresUrl } from '../store/open-relay-database'
 import { readFileSync } from 'node:fs'
 import { DEFAULT_PRICING, DEFAULT_RARITY, type PricingConfig } from '../../../src/balance/pricing'
 import {
+  CliUsageError,
   RELAY_CLI_DEFAULTS,
   RELAY_FLAGS,
   TSEED_CLI_DEFAULTS,
@@ -117,6 +118,9 @@ export const startCommand = defineCommand<StartOptions>({
   defaults: START_DEFAULTS,
   config: { path: (o) => o.config, read: (file) => readFileSync(file, 'utf8') },
   async run(o, _args, io) {
+    if (o.dbRead !== undefined && !isPostgresUrl(o.db)) {
+      throw new CliUsageError('--db-read needs a PostgreSQL --db (a postgres:// URL)')
+    }
     const problem = (m: string, ...d: unknown[]): void => {
       io.err(`${[m, ...d.map(String)].join(' ')}\n`)
     }

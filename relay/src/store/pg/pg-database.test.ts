@@ -216,4 +216,38 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
       for (const stop of stops) stop()
     }
   })
+
+  it('listens again after its connection was cut, and says so', async () => {
+    const schema = freshSchema()
+    const a = db(schema)
+    const b = db(schema)
+    const heard: string[] = []
+    const errors: string[] = []
+    const stop = b.listen(
+      (p) => heard.push(p),
+      (e) => errors.push(e.message),
+      50,
+    )
+    try {
+      a.notify('before')
+      await vi.waitFor(() => {
+        expect(heard).toEqual(['before'])
+      })
+      const listener = a
+        .prepare(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND query LIKE ?`)
+        .pluck()
+        .get(`%tseed_events_${schema}%`) as number
+      a.prepare('SELECT pg_terminate_backend(?)').get(listener)
+      await vi.waitFor(() => {
+        expect(errors.join()).toMatch(/lost its connection/)
+      })
+      // Once it listens again, new notifications arrive.
+      await vi.waitFor(() => {
+        a.notify('after')
+        expect(heard).toContain('after')
+      })
+    } finally {
+      stop()
+    }
+  })
 })

@@ -424,7 +424,7 @@ export class PgDatabase implements SqlDatabase {
     try {
       this.pq.connectSync(this.url)
     } catch (err) {
-      throw new PgError(`cannot connect to PostgreSQL: ${messageOf(err, this.pq)}`, undefined)
+      throw new PgError(`cannot connect to PostgreSQL: ${messageOf(err)}`, undefined)
     }
     this.exec(
       this.readOnly
@@ -533,7 +533,8 @@ function hash31(s: string): number {
   return (h >>> 1) % 1_000_000_000
 }
 
-function messageOf(err: unknown, pq: LibpqClass): string {
-  const m = pq.errorMessage().trim()
-  return m || (err instanceof Error ? err.message : String(err))
+/** Why a connection failed: libpq's message, which the binding puts in the error it throws. */
+function messageOf(err: unknown): string {
+  const m = (err instanceof Error ? err.message : String(err)).trim()
+  return m.replace(/\s*\n\s*/g, '; ') || 'no reason given'
 }
