@@ -206,8 +206,12 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
         })(),
       ).toThrow('no')
       a.notify('three')
+      // A transaction that only notifies still commits its notification.
+      a.transaction(() => {
+        a.notify('four')
+      })()
       await vi.waitFor(() => {
-        expect(heardB).toEqual(['one', 'two', 'three'])
+        expect(heardB).toEqual(['one', 'two', 'three', 'four'])
       })
       expect(heardA).toEqual([])
       expect(heardStranger).toEqual([])

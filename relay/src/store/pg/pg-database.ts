@@ -314,13 +314,14 @@ export class PgDatabase implements SqlDatabase {
       this.depth = 1
       try {
         const value = fn()
-        if (this.pending[0] === 'BEGIN') this.pending.length = 0
+        // Nothing but transaction control waiting, not even a NOTIFY: nothing to commit.
+        if (this.pending[0] === 'BEGIN' && this.pending.every(isControl)) this.pending.length = 0
         else this.exec('COMMIT')
         return value
       } catch (err) {
         const begun = this.pending[0] !== 'BEGIN'
         this.pending.length = 0
-        if (begun && this.open) this.exec('ROLLBACK')
+        if (begun && this.open) this.rollback()
         throw err
       } finally {
         this.depth = 0
@@ -341,6 +342,18 @@ export class PgDatabase implements SqlDatabase {
       throw err
     } finally {
       this.depth--
+    }
+  }
+
+  /**
+   * Ends a failed transaction. On a connection that is gone the server has
+   * already rolled it back, and the error that got us here is the one to report.
+   */
+  private rollback(): void {
+    try {
+      this.exec('ROLLBACK')
+    } catch {
+      // See above: nothing is left to roll back.
     }
   }
 
@@ -496,6 +509,13 @@ class PgStatement implements SqlStatement {
     this.bigints = toggle
     return this
   }
+}
+
+/** BEGIN, the write lock, SAVEPOINT, RELEASE, ROLLBACK TO: what inTransactionRun queues. */
+function isControl(sql: string): boolean {
+  return /^(BEGIN|SAVEPOINT |RELEASE SAVEPOINT |ROLLBACK TO SAVEPOINT |SELECT pg_advisory_xact_lock\()/.test(
+    sql,
+  )
 }
 
 const closing = new Set<LibpqClass>()
