@@ -4,8 +4,9 @@
  */
 import type { NostrEvent } from 'nostr-tools/core'
 import type { Filter } from 'nostr-tools/filter'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  startThrowawayCluster,
   startThrowawayReplica,
   type ThrowawayCluster,
 } from '../../relay/src/store/pg/throwaway-cluster'
@@ -14,22 +15,21 @@ import { freshSchema, postgresUrl } from '../support/postgres'
 import { connectNostr, publish, quiet, signAnnounce, startQuietRelay } from '../support/tseed-relay'
 import { generateSecretKey } from 'nostr-tools/pure'
 
-const url = postgresUrl()
-const replicable = url !== undefined && inject('postgresThrowaway')
-if (url !== undefined && !replicable) {
-  console.info('read replica test skipped: it replicates only the cluster the run started itself')
-}
+// A primary of its own, small and quiet, rather than the run's busy test cluster:
+// a base backup copies the whole cluster.
+const enabled = postgresUrl() !== undefined
 
-describe.skipIf(!replicable)('a relay reading REQs from a PostgreSQL read replica', () => {
+describe.skipIf(!enabled)('a relay reading REQs from a PostgreSQL read replica', () => {
+  let primary: ThrowawayCluster
   let replica: ThrowawayCluster
   let relay: RunningTseedRelay
   const schema = freshSchema()
 
   beforeAll(async () => {
-    const primary = url as string
-    replica = await startThrowawayReplica({ port: Number(new URL(primary).port) })
+    primary = await startThrowawayCluster()
+    replica = await startThrowawayReplica(primary)
     relay = await startQuietRelay({
-      db: `${primary}?schema=${schema}`,
+      db: `${primary.url}?schema=${schema}`,
       dbRead: `${replica.url}?schema=${schema}`,
     })
   }, 60_000)
@@ -37,6 +37,7 @@ describe.skipIf(!replicable)('a relay reading REQs from a PostgreSQL read replic
   afterAll(async () => {
     await relay.close()
     replica.stop()
+    primary.stop()
   })
 
   const req = async (filter: Filter): Promise<NostrEvent[] | string> => {

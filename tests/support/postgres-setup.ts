@@ -6,8 +6,6 @@ declare module 'vitest' {
     /** The test cluster's URL, or '' when PostgreSQL tests are off. */
     postgresUrl: string
     postgresOff: string
-    /** True when the run started the cluster itself (it may then be replicated, restarted, …). */
-    postgresThrowaway: boolean
   }
 }
 
@@ -20,14 +18,12 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   if (process.env.TSEED_TEST_POSTGRES === 'off') {
     project.provide('postgresUrl', '')
     project.provide('postgresOff', 'TSEED_TEST_POSTGRES=off')
-    project.provide('postgresThrowaway', false)
     return undefined
   }
   const given = process.env.TSEED_TEST_POSTGRES_URL
   if (given !== undefined && given !== '') {
     project.provide('postgresUrl', given)
     project.provide('postgresOff', '')
-    project.provide('postgresThrowaway', false)
     return undefined
   }
   const cluster = await startThrowawayCluster()
@@ -35,7 +31,6 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   process.env.TSEED_TEST_POSTGRES_URL = cluster.url
   project.provide('postgresUrl', cluster.url)
   project.provide('postgresOff', '')
-  project.provide('postgresThrowaway', true)
   return () => {
     cluster.stop()
   }

@@ -72,6 +72,8 @@ export async function startThrowawayReplica(
     data,
     '-R',
     '--no-sync',
+    // Now, not at the primary's next spread checkpoint, which may be minutes away.
+    '--checkpoint=fast',
   ])
   return serve(host, data, clusterOptions)
 }
