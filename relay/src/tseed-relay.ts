@@ -18,8 +18,6 @@ import type { DepositOptions } from './api/deposits'
 import { DEFAULT_MAX_BODY_BYTES } from './api/http'
 import { DEFAULT_API_RATE_LIMIT } from './api/router'
 import type { WithdrawOptions } from './api/withdrawals'
-import { parseFilter } from './core/filters'
-import { DEFAULT_LIMITS } from './core/limits'
 import type { Relay } from './core/relay'
 import type { RelayInfoOptions } from './http/nip11'
 import { LedgerError } from './ledger/errors'
@@ -35,7 +33,7 @@ import {
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './store/checkpointer'
 import { isPostgres, type SqlDatabase, type SqliteDatabase } from './store/database'
 import { isPostgresUrl, openReadReplica, openRelayDatabase } from './store/open-relay-database'
-import { decodeFeedItem } from './store/pg/event-feed'
+import { decodeFeedItem, storedEventById } from './store/pg/event-feed'
 import { PgDatabase, PgLock } from './store/pg/pg-database'
 import { SqliteAnnounceStore } from './store/sqlite-store'
 import { SqliteTorrentIndex } from './store/torrent-index'
@@ -253,9 +251,7 @@ export async function startTseedRelay(options: TseedRelayOptions = {}): Promise<
     // Relays sharing a PostgreSQL database: live subscribers here also see
     // what the other processes stored.
     const stopListening =
-      db instanceof PgDatabase
-        ? listenToOtherProcesses(db, store, running.relay, logger)
-        : undefined
+      db instanceof PgDatabase ? listenToOtherProcesses(db, running.relay, logger) : undefined
     const pg = db instanceof PgDatabase ? db : undefined
 
     const settle = (): void => {
@@ -360,35 +356,24 @@ function apiAndTrackerLimits(
   }
 }
 
-/** Bootstraps the pool from the option, or automatically in test mode; logs what it found. */
 /**
  * Delivers the events other relay processes store in the shared PostgreSQL
  * database to this process's subscribers. A large event arrives as its id
- * and is read from the store.
+ * and is read from the primary.
  */
-function listenToOtherProcesses(
-  db: PgDatabase,
-  store: SqliteAnnounceStore,
-  relay: Relay,
-  logger: ApiLogger,
-): () => void {
+function listenToOtherProcesses(db: PgDatabase, relay: Relay, logger: ApiLogger): () => void {
   return db.listen(
     (payload) => {
       const item = decodeFeedItem(payload)
       if (item === undefined) {
         logger.warn('relay: ignored a malformed notification from another process')
-      } else if ('event' in item) {
-        relay.deliverStoredElsewhere(item.event)
-      } else {
-        const filter = parseFilter({ ids: [item.id] }, DEFAULT_LIMITS)
-        store.query(filter, Math.floor(Date.now() / 1000), 1).then(
-          (found) => {
-            for (const ev of found) relay.deliverStoredElsewhere(ev)
-          },
-          (err: unknown) => {
-            logger.error('relay: reading an event another process stored failed', err)
-          },
-        )
+        return
+      }
+      try {
+        const ev = 'event' in item ? item.event : storedEventById(db, item.id)
+        if (ev !== undefined) relay.deliverStoredElsewhere(ev)
+      } catch (err) {
+        logger.error('relay: reading an event another process stored failed', err)
       }
     },
     (err) => {
@@ -397,6 +382,7 @@ function listenToOtherProcesses(
   )
 }
 
+/** Bootstraps the pool from the option, or automatically in test mode; logs what it found. */
 function preparePool(
   ledger: Ledger,
   lightning: LightningBackend,

@@ -43,3 +43,17 @@ export function decodeFeedItem(payload: string): FeedItem | undefined {
 export function tellOtherProcesses(db: SqlDatabase, ev: NostrEvent): void {
   if (db instanceof PgDatabase) db.notify(encodeFeedItem(ev))
 }
+
+/**
+ * An event another process stored, read by id from the primary (a replica
+ * may not have it yet): an announce, or a kind 2003 torrent event when this
+ * database has the torrent index's table.
+ */
+export function storedEventById(db: SqlDatabase, id: string): NostrEvent | undefined {
+  const announce = db.prepare('SELECT event FROM announces WHERE id = ?').pluck().get(id)
+  if (typeof announce === 'string') return JSON.parse(announce) as NostrEvent
+  const hasTorrents = db.prepare("SELECT to_regclass('torrents') IS NOT NULL").pluck().get() === 1
+  if (!hasTorrents) return undefined
+  const torrent = db.prepare('SELECT event FROM torrents WHERE id = ?').pluck().get(id)
+  return typeof torrent === 'string' ? (JSON.parse(torrent) as NostrEvent) : undefined
+}
