@@ -90,9 +90,11 @@ interface CurrentRow {
 }
 
 /**
- * The announce store on SQLite (better-sqlite3). Construct it on a database
- * the caller opened to share the file with other components (the ledger);
- * `SqliteAnnounceStore.open(path)` opens one the store owns and closes.
+ * The announce store in SQL, written for SQLite (better-sqlite3) and run
+ * unchanged on PostgreSQL through the same calls (store/pg/). Construct it
+ * on a database the caller opened to share it with other components (the
+ * ledger); `SqliteAnnounceStore.open(path)` opens a SQLite file the store
+ * owns and closes.
  */
 export class SqliteAnnounceStore implements AnnounceStore {
   private readonly statements = new Map<string, SqlStatement>()
