@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
-import type LibpqClass from 'libpq'
 import type { AnyFunction, SqlDatabase, SqlStatement, SqlTransaction } from '../database'
+import { keepUntilClosed, Libpq } from './libpq-binding'
+import { listenForNotifications } from './pg-listen'
 import { toPostgresSql } from './pg-sql'
-
-// Through require: imported as an ES module, libpq believes it is the main
-// program and prints its include folder on stdout.
-const Libpq = createRequire(import.meta.url)('libpq') as typeof LibpqClass
 
 /** The relay's advisory locks on PostgreSQL, each scoped to the relay's schema. */
 export const PgLock = {
@@ -180,9 +176,7 @@ export class PgDatabase implements SqlDatabase {
   /**
    * Listens on the relay's event channel on a connection of its own and
    * calls `onPayload` for every notification another connection sent
-   * (this one's own are skipped). A lost connection is reopened after
-   * `retryMs`; notifications sent meanwhile are missed, which subscribers
-   * can make up for with a REQ.
+   * (this one's own are skipped); see pg-listen.ts.
    * @returns a function that stops listening
    */
   listen(
@@ -190,57 +184,16 @@ export class PgDatabase implements SqlDatabase {
     onError: (err: Error) => void,
     retryMs = 1000,
   ): () => void {
-    let pq: LibpqClass | undefined
-    let stopped = false
-    let timer: NodeJS.Timeout | undefined
-    const drop = (): void => {
-      if (pq === undefined) return
-      pq.removeAllListeners('readable')
-      pq.stopReader()
-      pq.finish()
-      keepUntilClosed(pq)
-      pq = undefined
-    }
-    const fail = (err: Error): void => {
-      drop()
-      onError(err)
-      if (!stopped) timer = setTimeout(connect, retryMs)
-    }
-    const connect = (): void => {
-      const conn = new Libpq()
-      try {
-        conn.connectSync(this.url)
-        conn.exec(`LISTEN ${conn.escapeIdentifier(this.channel)}`)
-        if (conn.resultStatus() !== 'PGRES_COMMAND_OK') throw new Error(conn.resultErrorMessage())
-        conn.clear()
-      } catch (err) {
-        const message = conn.errorMessage().trim() || (err as Error).message
-        conn.finish()
-        keepUntilClosed(conn)
-        fail(new PgError(`cannot listen for other processes' events: ${message}`, undefined))
-        return
-      }
-      pq = conn
-      conn.on('readable', () => {
-        if (!conn.consumeInput()) {
-          const why = conn.errorMessage().trim()
-          fail(new PgError(`the event listener lost its connection: ${why}`, undefined))
-          return
-        }
-        for (let n = conn.notifies(); n !== undefined; n = conn.notifies()) {
-          const space = n.extra.indexOf(' ')
-          if (space < 0 || n.extra.slice(0, space) === this.origin) continue
-          onPayload(n.extra.slice(space + 1))
-        }
-      })
-      conn.startReader()
-    }
-    connect()
-    return () => {
-      stopped = true
-      clearTimeout(timer)
-      drop()
-    }
+    return listenForNotifications({
+      url: this.url,
+      channel: this.channel,
+      skipOrigin: this.origin,
+      retryMs,
+      onPayload,
+      onError: (message) => {
+        onError(new PgError(message, undefined))
+      },
+    })
   }
 
   /** The channel of this relay's schema, so relays in other schemas never hear it. */
@@ -516,20 +469,6 @@ function isControl(sql: string): boolean {
   return /^(BEGIN|SAVEPOINT |RELEASE SAVEPOINT |ROLLBACK TO SAVEPOINT |SELECT pg_advisory_xact_lock\()/.test(
     sql,
   )
-}
-
-const closing = new Set<LibpqClass>()
-
-/**
- * libpq's finish() hands its socket watcher to libuv to close on the next
- * loop turn, but the watcher lives inside the connection object: if the
- * garbage collector frees that object first, libuv touches freed memory and
- * aborts the process. Holding the object until two turns later (past the
- * loop's close phase) keeps it alive long enough.
- */
-function keepUntilClosed(pq: LibpqClass): void {
-  closing.add(pq)
-  setImmediate(() => setImmediate(() => closing.delete(pq)))
 }
 
 function checkCount(expected: number, params: readonly unknown[]): void {
