@@ -2,6 +2,7 @@ import type { NostrEvent } from 'nostr-tools/core'
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure'
 import { toEventTemplate, type Kind21000Announce } from '../../src/nostr/kind21000'
 import type { RelayClient } from '../src/core/client'
+import type { VerifiedAnnounce } from '../src/ledger/announce-accounting'
 
 export const HASH_A = 'a'.repeat(40)
 export const HASH_B = 'b'.repeat(40)
@@ -85,4 +86,29 @@ export class RecordingClient implements RelayClient {
   clear(): void {
     this.messages.length = 0
   }
+}
+
+/**
+ * Builds announces as the ledger receives them once verified: ids counting
+ * up, the session named after the pubkey, nothing moved unless `fields` say
+ * so, dated `at` (default `now()`).
+ */
+export function verifiedAnnounces(
+  infoHash: string,
+  now: () => number,
+): (pubkey: string, fields?: Partial<Kind21000Announce>, at?: number) => VerifiedAnnounce {
+  let id = 0
+  return (pubkey, fields = {}, at = now()) => ({
+    pubkey,
+    eventId: (++id).toString(16).padStart(64, '0'),
+    createdAt: at,
+    announce: {
+      infoHash,
+      uploaded: 0n,
+      downloaded: 0n,
+      left: 0n,
+      session: pubkey.slice(0, 32),
+      ...fields,
+    },
+  })
 }

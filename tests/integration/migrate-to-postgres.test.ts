@@ -5,10 +5,9 @@ import type { NostrEvent } from 'nostr-tools/core'
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { TseedApiClient } from '../../src/balance/api-client'
-import { runCli } from '../../relay/src/operator/commands'
-import type { CommandIo } from '../../relay/src/operator/io'
 import { openRelayDatabase } from '../../relay/src/store/open-relay-database'
 import type { RunningTseedRelay } from '../../relay/src/tseed-relay'
+import { runCliCaptured } from '../../relay/tests/operator-cli'
 import { freshSchema, postgresUrl } from '../support/postgres'
 import { swarm } from '../support/swarm'
 import {
@@ -31,16 +30,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: CommandIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    waitForStop: () => Promise.resolve('SIGTERM'),
-  }
-  return { code: await runCli(argv, io), out, err }
-}
+const run = runCliCaptured
 
 /** `export` at a fixed clock, so two databases' documents compare byte for byte. */
 async function exported(db: string): Promise<string> {

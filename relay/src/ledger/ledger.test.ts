@@ -1,4 +1,5 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure'
+import { verifiedAnnounces } from '../../tests/fixtures'
 import { describe, expect, it } from 'vitest'
 import { testBackends } from '../../../tests/support/backends'
 import { AmmError } from '../../../src/balance/amm'
@@ -11,7 +12,6 @@ import {
 } from '../../../src/nostr/kind21000'
 import type { RelayClient } from '../core/client'
 import { EXTERNAL, FEE_ACCOUNT, POOL_ACCOUNT, swarmAccount } from './accounts'
-import type { VerifiedAnnounce } from './announce-accounting'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import type { SqlDatabase } from '../store/database'
 import { Ledger, type LedgerOptions } from './ledger'
@@ -36,24 +36,7 @@ function ledgerSuite(open: () => SqlDatabase): void {
   function setup(options: LedgerOptions = {}) {
     let now = T0
     const ledger = new Ledger(open(), { clock: () => now, ...options })
-    let ev = 0
-    const announce = (
-      pubkey: string,
-      a: Partial<Kind21000Announce>,
-      at = now,
-    ): VerifiedAnnounce => ({
-      pubkey,
-      eventId: (++ev).toString(16).padStart(64, '0'),
-      createdAt: at,
-      announce: {
-        infoHash: IH,
-        uploaded: 0n,
-        downloaded: 0n,
-        left: 0n,
-        session: pubkey.slice(0, 32),
-        ...a,
-      },
-    })
+    const announce = verifiedAnnounces(IH, () => now)
     return {
       ledger,
       announce,

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { verifiedAnnounces } from '../../tests/fixtures'
+import { describe, expect, it } from 'vitest'
+import { runCliCaptured, tempDirs } from '../../tests/operator-cli'
 import { freshSchema, postgresUrl } from '../../../tests/support/postgres'
-import type { VerifiedAnnounce } from '../ledger/announce-accounting'
 import { Ledger } from '../ledger/ledger'
 import { openDatabase, type SqlDatabase } from '../store/database'
 import { openRelayDatabase } from '../store/open-relay-database'
 import { SqliteAnnounceStore } from '../store/sqlite-store'
 import { TrackerCredentials } from '../tracker/credentials'
-import { runCli } from './commands'
-import type { CommandIo } from './io'
 import { migrateToPostgres } from './migrate-to-postgres'
 import { migrateRelaySchema } from './relay-schema'
 
@@ -18,28 +16,9 @@ const url = postgresUrl()
 const PK = 'ab'.repeat(32)
 const UPLOADER = 'cd'.repeat(32)
 const IH = '12'.repeat(20)
-const dirs: string[] = []
+const tempDir = tempDirs('tseed-migrate-')
 
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tseed-migrate-'))
-  dirs.push(dir)
-  return dir
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: CommandIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    waitForStop: () => Promise.resolve('SIGTERM'),
-  }
-  return { code: await runCli(argv, io), out, err }
-}
+const run = runCliCaptured
 
 /**
  * A relay file with a pool, a deposit, a swap, charged announces, a claim
@@ -56,23 +35,7 @@ function seededRelayFile(dir: string): { path: string; credential: string } {
   ledger.deposit(PK, 10_000n, 'f'.repeat(64))
   ledger.swap(PK, 'sat_to_tseed', 2_000n, 0n, 'seed')
   const now = Math.floor(Date.now() / 1000)
-  let id = 0
-  const announce = (
-    pubkey: string,
-    a: Partial<VerifiedAnnounce['announce']>,
-  ): VerifiedAnnounce => ({
-    pubkey,
-    eventId: (++id).toString(16).padStart(64, '0'),
-    createdAt: now,
-    announce: {
-      infoHash: IH,
-      uploaded: 0n,
-      downloaded: 0n,
-      left: 0n,
-      session: pubkey.slice(0, 32),
-      ...a,
-    },
-  })
+  const announce = verifiedAnnounces(IH, () => now)
   ledger.applyAnnounce(announce(PK, { left: 9_000_000n, event: 'started' }), now)
   ledger.applyAnnounce(announce(UPLOADER, { event: 'started' }), now)
   ledger.applyAnnounce(announce(PK, { downloaded: 3_500_000n, left: 5_500_000n }), now)

@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { verifiedAnnounces } from '../../tests/fixtures'
+import { describe, expect, it } from 'vitest'
+import { runCliCaptured, tempDirs } from '../../tests/operator-cli'
 import { validateWebLedger } from '../../../src/balance/webledger'
 import { freshSchema, postgresUrl } from '../../../tests/support/postgres'
-import type { VerifiedAnnounce } from '../ledger/announce-accounting'
 import { Ledger } from '../ledger/ledger'
 import { openRelayDatabase } from '../store/open-relay-database'
-import { runCli } from './commands'
-import type { CommandIo } from './io'
 
 /**
  * The operator commands with `--db` naming a SQLite file and a postgres://
@@ -18,28 +16,9 @@ const url = postgresUrl()
 const PK = 'ab'.repeat(32)
 const UPLOADER = 'cd'.repeat(32)
 const IH = '34'.repeat(20)
-const dirs: string[] = []
+const tempDir = tempDirs('tseed-operator-db-')
 
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tseed-operator-db-'))
-  dirs.push(dir)
-  return dir
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: CommandIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    waitForStop: () => Promise.resolve('SIGTERM'),
-  }
-  return { code: await runCli(argv, io), out, err }
-}
+const run = runCliCaptured
 
 /** Runs `fn` on the ledger at `db` as the relay would open it. */
 function onLedger<R>(db: string, fn: (ledger: Ledger) => R): R {
@@ -99,23 +78,7 @@ describe.each(backends)('operator commands on $name', ({ newDb }) => {
 
     // A download charged into escrow and an upload claimed against it.
     const now = Math.floor(Date.now() / 1000)
-    let id = 0
-    const announce = (
-      pubkey: string,
-      a: Partial<VerifiedAnnounce['announce']>,
-    ): VerifiedAnnounce => ({
-      pubkey,
-      eventId: (++id).toString(16).padStart(64, '0'),
-      createdAt: now,
-      announce: {
-        infoHash: IH,
-        uploaded: 0n,
-        downloaded: 0n,
-        left: 0n,
-        session: pubkey.slice(0, 32),
-        ...a,
-      },
-    })
+    const announce = verifiedAnnounces(IH, () => now)
     onLedger(db, (ledger) => {
       ledger.applyAnnounce(announce(PK, { left: 4_000_000n, event: 'started' }), now)
       ledger.applyAnnounce(announce(UPLOADER, { event: 'started' }), now)

@@ -1,40 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { verifiedAnnounces } from '../../tests/fixtures'
+import { describe, expect, it } from 'vitest'
+import { runCliCaptured, tempDirs } from '../../tests/operator-cli'
 import { validateWebLedger } from '../../../src/balance/webledger'
-import type { VerifiedAnnounce } from '../ledger/announce-accounting'
 import { Ledger } from '../ledger/ledger'
 import { openDatabase } from '../store/database'
-import { runCli } from './commands'
-import type { CommandIo } from './io'
 import { START_DEFAULTS, startCommand, tseedRelayOptions } from './start'
 
 const PK = 'ab'.repeat(32)
-const dirs: string[] = []
+const tempDir = tempDirs('tseed-operator-')
 
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tseed-operator-'))
-  dirs.push(dir)
-  return dir
-}
-
-/** Runs a command line in process and captures what it prints. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: CommandIo = {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    waitForStop: () => Promise.resolve('SIGTERM'),
-  }
-  const code = await runCli(argv, io)
-  return { code, out, err }
-}
+const run = runCliCaptured
 
 /** A ledger file with a pool and one user holding TSEED and sats. */
 function seededDb(dir: string): string {
@@ -138,20 +115,7 @@ describe('operator commands', () => {
     const uploader = 'cd'.repeat(32)
     const infoHash = '12'.repeat(20)
     const now = Math.floor(Date.now() / 1000)
-    let id = 0
-    const announce = (pubkey: string, a: Partial<VerifiedAnnounce['announce']>) => ({
-      pubkey,
-      eventId: (++id).toString(16).padStart(64, '0'),
-      createdAt: now,
-      announce: {
-        infoHash,
-        uploaded: 0n,
-        downloaded: 0n,
-        left: 0n,
-        session: pubkey.slice(0, 32),
-        ...a,
-      },
-    })
+    const announce = verifiedAnnounces(infoHash, () => now)
     const raw = openDatabase(db)
     const ledger = new Ledger(raw)
     ledger.applyAnnounce(announce(PK, { left: 3_500_000n, event: 'started' }), now)
