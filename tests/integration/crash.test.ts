@@ -299,13 +299,7 @@ describe('relay process killed with SIGKILL under load', () => {
       checkDurable(run, db)
     }
     const totals = await expectMeaningfulAndAudited(run, db, KILLS, killedMidLoad)
-    const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
-    try {
-      await expectServesAccepted(run, relay)
-    } finally {
-      relay.child.kill('SIGKILL')
-      await relay.exited
-    }
+    await expectRestartedRelayServes(run, db)
     if (pgUrl !== undefined) await expectMigratesToPostgres(run, db, pgUrl)
     console.info(
       `crash test: ${KILLS} kills (${killedMidLoad} with events in flight), ` +
@@ -414,7 +408,12 @@ async function expectMigratesToPostgres(run: CrashRun, file: string, url: string
   )
   expect(stdout).toMatch(/^migrated /m)
   checkDurable(run, target)
-  const relay = await spawnRelay(['--port', '0', '--db', target, '--lightning', 'dev'])
+  await expectRestartedRelayServes(run, target)
+}
+
+/** A relay started on `db` serves the latest acknowledged announces. */
+async function expectRestartedRelayServes(run: CrashRun, db: string): Promise<void> {
+  const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
   try {
     await expectServesAccepted(run, relay)
   } finally {
