@@ -16,7 +16,10 @@ import type { PgDatabase } from '../relay/src/store/pg/pg-database'
 
 export interface LockTimes {
   transactions: number
-  /** Round trips to the server (statements, and COMMIT or ROLLBACK), inside transactions or not. */
+  /**
+   * Round trips to the server, inside transactions or not: every statement
+   * run, and every COMMIT or ROLLBACK. Queued writes travel with them.
+   */
   roundTrips: number
   waitMs: number
   holdMs: number

@@ -368,9 +368,11 @@ describe('Relay: event checks', () => {
 
   it('answers error: when the store fails, and keeps serving', async () => {
     store = new MemoryAnnounceStore()
-    store.writes.put = () => {
+    const diskFull = () => {
       throw new Error('disk full')
     }
+    store.writes.put = diskFull
+    store.writes.replace = diskFull
     const relay = makeRelay()
     const c = new RecordingClient()
     expect(await publish(relay, c, signAnnounce(newKey().sk, T0))).toEqual({

@@ -430,13 +430,16 @@ export class Relay {
     if (isPromiseLike(decision)) return { value: { pending: Promise.resolve(decision) } }
     // A refusal must leave no trace, whatever a policy wrote before refusing.
     if (!decision.accept) return done(refuse(decision.message), true)
-    return this.storeAnnounce(entry, t)
+    // The recheck above read the key in this transaction, under its lock.
+    return this.storeAnnounce(entry, t, true)
   }
 
-  private storeAnnounce(entry: StoredAnnounce, now: number): GroupWork<Admitted> {
-    let result: PutResult
+  /** `checked`: the key was read in this unit and holds nothing as new. */
+  private storeAnnounce(entry: StoredAnnounce, now: number, checked = false): GroupWork<Admitted> {
+    let result: PutResult = 'stored'
     try {
-      result = this.writes.put(entry, now)
+      if (checked) this.writes.replace(entry)
+      else result = this.writes.put(entry, now)
     } catch (err) {
       this.logger.error('relay: storing an announce failed', err)
       return done(refuse(STORE_ERROR), true)
@@ -447,12 +450,16 @@ export class Relay {
     return { value: { verdict: accept(), stored: true } }
   }
 
-  /** The duplicate: reason when this announce, or a newer one of its session, is stored. */
+  /**
+   * The duplicate: reason when this announce, or a newer one of its session,
+   * is stored. One read: a stored event with this id can only be the
+   * current one of its own key.
+   */
   private knownAnnounce(ev: NostrEvent, key: AnnounceKey, now: number): string | undefined {
-    if (this.writes.hasId(ev.id, now)) return DUPLICATE
     const current = this.writes.current(key, now)
-    if (current !== undefined && !isNewer(ev, current.event)) return NEWER_STORED
-    return undefined
+    if (current === undefined) return undefined
+    if (current.event.id === ev.id) return DUPLICATE
+    return isNewer(ev, current.event) ? undefined : NEWER_STORED
   }
 
   private async handleReq(client: RelayClient, subId: string, raw: unknown[]): Promise<void> {

@@ -8,11 +8,11 @@ import type { SwarmPrice, SwarmStats } from '../../../src/balance/pricing'
 import { chargeForBytes } from '../../../src/balance/pricing'
 import type { Kind21000Announce } from '../../../src/nostr/kind21000'
 import { MAX_COUNTER } from '../../../src/nostr/tracker-announce'
-import type { SqlDatabase } from '../store/database'
+import { runLater, type SqlDatabase } from '../store/database'
 import { InsufficientFunds, LedgerError } from './errors'
 import type { Escrow } from './escrow'
 import type { Journal } from './journal'
-import type { SpendingLimiter } from './spending-limits'
+import { LATEST_SPENDING_COLUMNS, latestSpending, type SpendingLimiter } from './spending-limits'
 
 export interface AnnounceLimits {
   /** Oldest accepted `created_at`, in seconds before now. */
@@ -73,7 +73,23 @@ interface StateRow {
   stopped: bigint
 }
 
-type Direction = 'down' | 'up'
+/** Everything {@link AnnounceAccounting.apply} reads, from one query. */
+interface InputsRow {
+  seen: bigint
+  /** The session's state columns, all null when the session has none. */
+  uploaded: string | null
+  downloaded: string | null
+  left_bytes: string | null
+  created_at: bigint | null
+  stopped: bigint | null
+  /** The pair's latest announce in any session. */
+  last_for_pair: bigint | null
+  down_carry: bigint | null
+  up_carry: bigint | null
+  spent_at: bigint | null
+  spent_amount: string | null
+  spent_total: string | null
+}
 
 const HEX64 = /^[0-9a-f]{64}$/
 const HEX40 = /^[0-9a-f]{40}$/
@@ -106,15 +122,25 @@ export class AnnounceAccounting {
     const db: SqlDatabase = journal.db
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
     this.stmt = {
-      seen: p('SELECT 1 FROM ledger_announce_seen WHERE event_id = ?').pluck(),
-      markSeen: p('INSERT INTO ledger_announce_seen (event_id, created_at) VALUES (?, ?)'),
-      state: p(
-        `SELECT uploaded, downloaded, left_bytes, created_at, stopped FROM ledger_announce_state
-         WHERE pubkey = ? AND info_hash = ? AND session = ?`,
+      // One round trip for everything an announce reads, which on PostgreSQL
+      // is most of its cost (docs/scaling.md). The session's state comes
+      // from the LEFT JOIN; the rest are scalar subqueries.
+      inputs: p(
+        `SELECT
+           EXISTS (SELECT 1 FROM ledger_announce_seen WHERE event_id = ?) AS seen,
+           s.uploaded, s.downloaded, s.left_bytes, s.created_at, s.stopped,
+           (SELECT max(created_at) FROM ledger_announce_state
+             WHERE pubkey = ? AND info_hash = ?) AS last_for_pair,
+           (SELECT carry FROM ledger_carry
+             WHERE pubkey = ? AND info_hash = ? AND direction = 'down') AS down_carry,
+           (SELECT carry FROM ledger_carry
+             WHERE pubkey = ? AND info_hash = ? AND direction = 'up') AS up_carry,
+           ${LATEST_SPENDING_COLUMNS}
+         FROM (SELECT 1 AS one) AS one
+         LEFT JOIN ledger_announce_state s
+           ON s.pubkey = ? AND s.info_hash = ? AND s.session = ?`,
       ),
-      lastForPair: p(
-        'SELECT max(created_at) FROM ledger_announce_state WHERE pubkey = ? AND info_hash = ?',
-      ).pluck(),
+      markSeen: p('INSERT INTO ledger_announce_seen (event_id, created_at) VALUES (?, ?)'),
       upsertState: p(
         `INSERT INTO ledger_announce_state
            (pubkey, info_hash, session, uploaded, downloaded, left_bytes, created_at, event_id, stopped)
@@ -124,9 +150,6 @@ export class AnnounceAccounting {
            left_bytes = excluded.left_bytes, created_at = excluded.created_at,
            event_id = excluded.event_id, stopped = excluded.stopped`,
       ),
-      carry: p(
-        'SELECT carry FROM ledger_carry WHERE pubkey = ? AND info_hash = ? AND direction = ?',
-      ).pluck(),
       setCarry: p(
         `INSERT INTO ledger_carry (pubkey, info_hash, direction, carry) VALUES (?, ?, ?, ?)
          ON CONFLICT (pubkey, info_hash, direction) DO UPDATE SET carry = excluded.carry`,
@@ -153,11 +176,24 @@ export class AnnounceAccounting {
     if (invalid !== undefined) return { accept: false, message: `invalid: ${invalid}` }
     const { pubkey, eventId, createdAt, announce: a } = input
     const ih = a.infoHash
-    if (this.stmt.seen.get(eventId) !== undefined) {
-      return noChange('duplicate: already have this event')
-    }
     const session = a.session ?? ''
-    const state = this.stmt.state.get(pubkey, ih, session) as StateRow | undefined
+    const inputs = this.stmt.inputs.get(
+      eventId,
+      pubkey,
+      ih,
+      pubkey,
+      ih,
+      pubkey,
+      ih,
+      pubkey,
+      pubkey,
+      pubkey,
+      pubkey,
+      ih,
+      session,
+    ) as InputsRow
+    if (inputs.seen !== 0n) return noChange('duplicate: already have this event')
+    const state = stateOf(inputs)
     if (state !== undefined && createdAt < Number(state.created_at)) {
       return noChange('duplicate: older than the last announce of this session')
     }
@@ -174,14 +210,15 @@ export class AnnounceAccounting {
     const upDelta = reset ? a.uploaded : a.uploaded - prevUp
     const downDelta = reset ? a.downloaded : a.downloaded - prevDown
 
-    const cap = BigInt(this.elapsed(pubkey, ih, createdAt, state)) * this.limits.maxBytesPerSecond
+    const cap =
+      BigInt(this.elapsed(createdAt, state, inputs.last_for_pair)) * this.limits.maxBytesPerSecond
     const down = downDelta < cap ? downDelta : cap
     const up = upDelta < cap ? upDelta : cap
     const capped = down !== downDelta || up !== upDelta
 
     const price = this.priceOf(ih, now).tokensPerMB
-    const downCarry = this.carry(pubkey, ih, 'down')
-    const upCarry = this.carry(pubkey, ih, 'up')
+    const downCarry = inputs.down_carry ?? 0n
+    const upCarry = inputs.up_carry ?? 0n
     const downCharge = chargeForBytes(down, price, downCarry)
     const upCharge = chargeForBytes(up, price, upCarry)
 
@@ -189,7 +226,10 @@ export class AnnounceAccounting {
       // The limit comes first: a top-up cannot lift it, so answering
       // "insufficient balance" first would ask for money this announce
       // still could not spend.
-      const overLimit = this.spending.refusal(pubkey, downCharge.tokens, now)
+      // Charges are written only by this unit's own record() below, so the
+      // row read with the inputs is still the newest.
+      const spent = latestSpending(inputs)
+      const overLimit = this.spending.refusal(pubkey, downCharge.tokens, now, spent)
       if (overLimit !== undefined) return { accept: false, message: overLimit }
       // The journal refuses the overdraft before writing anything, so a
       // refusal leaves the state, carry and seen ids untouched.
@@ -199,12 +239,14 @@ export class AnnounceAccounting {
         if (e instanceof InsufficientFunds) return blocked(e.need, e.have)
         throw e
       }
-      this.spending.record(pubkey, downCharge.tokens, now)
+      this.spending.record(pubkey, downCharge.tokens, now, spent)
     }
     if (upCharge.tokens > 0n) this.escrow.claim(ih, pubkey, eventId, upCharge.tokens, now)
-    if (downCharge.carry !== downCarry) this.stmt.setCarry.run(pubkey, ih, 'down', downCharge.carry)
-    if (upCharge.carry !== upCarry) this.stmt.setCarry.run(pubkey, ih, 'up', upCharge.carry)
-    this.stmt.upsertState.run(
+    if (downCharge.carry !== downCarry)
+      runLater(this.stmt.setCarry, pubkey, ih, 'down', downCharge.carry)
+    if (upCharge.carry !== upCarry) runLater(this.stmt.setCarry, pubkey, ih, 'up', upCharge.carry)
+    runLater(
+      this.stmt.upsertState,
       pubkey,
       ih,
       session,
@@ -215,7 +257,7 @@ export class AnnounceAccounting {
       eventId,
       a.event === 'stopped' ? 1 : 0,
     )
-    this.stmt.markSeen.run(eventId, createdAt)
+    runLater(this.stmt.markSeen, eventId, createdAt)
     return { accept: true, charged: downCharge.tokens, claimed: upCharge.tokens, capped }
   }
 
@@ -252,20 +294,23 @@ export class AnnounceAccounting {
    * else since the pair's latest announce in any session, else the
    * first-announce allowance. At least 1.
    */
-  private elapsed(pubkey: string, ih: string, createdAt: number, state?: StateRow): number {
-    let since: number | undefined
-    if (state !== undefined) since = Number(state.created_at)
-    else {
-      const last = this.stmt.lastForPair.get(pubkey, ih) as bigint | null
-      if (last !== null) since = Number(last)
-    }
-    const elapsed = since === undefined ? this.limits.firstAnnounceSeconds : createdAt - since
+  private elapsed(
+    createdAt: number,
+    state: StateRow | undefined,
+    lastForPair: bigint | null,
+  ): number {
+    const since = state?.created_at ?? lastForPair
+    const elapsed = since === null ? this.limits.firstAnnounceSeconds : createdAt - Number(since)
     return elapsed < 1 ? 1 : elapsed
   }
+}
 
-  private carry(pubkey: string, ih: string, direction: Direction): bigint {
-    return (this.stmt.carry.get(pubkey, ih, direction) as bigint | undefined) ?? 0n
-  }
+/** The session's state from the inputs row, undefined when it has none. */
+function stateOf(row: InputsRow): StateRow | undefined {
+  const { uploaded, downloaded, left_bytes, created_at, stopped } = row
+  if (uploaded === null || downloaded === null || left_bytes === null) return undefined
+  if (created_at === null || stopped === null) return undefined
+  return { uploaded, downloaded, left_bytes, created_at, stopped }
 }
 
 function noChange(message: string): AnnounceOutcome {

@@ -4,7 +4,7 @@
  * pays claims pro rata out of what downloaders actually paid and refunds what
  * nobody claimed in time. Nothing here creates TSEED.
  */
-import type { SqlDatabase } from '../store/database'
+import { runLater, type SqlDatabase } from '../store/database'
 import { FEE_ACCOUNT, swarmAccount, userAccount } from './accounts'
 import { LedgerError } from './errors'
 import type { Journal, PostingLine } from './journal'
@@ -140,7 +140,7 @@ export class Escrow {
         { account: swarm, currency: 'TSEED', amount },
       ],
     })
-    this.stmt.insertLot.run(infoHash, payer, posting.id, amount, amount, at)
+    runLater(this.stmt.insertLot, infoHash, payer, posting.id, amount, amount, at)
     return posting.id
   }
 
@@ -149,7 +149,7 @@ export class Escrow {
     positive(amount, 'claim')
     swarmAccount(infoHash)
     userAccount(pubkey)
-    this.stmt.insertClaim.run(infoHash, pubkey, eventId, amount, amount, at)
+    runLater(this.stmt.insertClaim, infoHash, pubkey, eventId, amount, amount, at)
   }
 
   /**

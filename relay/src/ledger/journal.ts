@@ -5,7 +5,7 @@
  */
 import { CURRENCIES, isCurrency, type Currency } from '../../../src/balance/currency'
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import { transactionRun, type SqlDatabase } from '../store/database'
+import { runLater, transactionRun, type SqlDatabase, type SqlStatement } from '../store/database'
 import { assertAccount, isExternal } from './accounts'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import { migrateLedger } from './schema'
@@ -115,6 +115,8 @@ interface LineRow {
 export class Journal {
   readonly db: SqlDatabase
   private readonly stmt
+  /** {@link postingInputs}'s statement for each number of lines. */
+  private readonly inputsFor = new Map<number, SqlStatement>()
 
   constructor(db: SqlDatabase) {
     this.db = db
@@ -126,11 +128,9 @@ export class Journal {
         `INSERT INTO ledger_balances (account, currency, amount) VALUES (?, ?, ?)
          ON CONFLICT (account, currency) DO UPDATE SET amount = excluded.amount`,
       ),
-      refExists: p('SELECT 1 FROM ledger_postings WHERE ref = ?').pluck(),
-      // RETURNING rather than lastInsertRowid: PostgreSQL has no implicit row id.
       insertPosting: p(
-        'INSERT INTO ledger_postings (kind, ref, at, memo) VALUES (?, ?, ?, ?) RETURNING id',
-      ).pluck(),
+        'INSERT INTO ledger_postings (id, kind, ref, at, memo) VALUES (?, ?, ?, ?, ?)',
+      ),
       insertLine: p(
         'INSERT INTO ledger_lines (posting_id, account, currency, amount) VALUES (?, ?, ?, ?)',
       ),
@@ -162,10 +162,11 @@ export class Journal {
   post(input: PostingInput): Posting {
     const lines = checkPosting(input)
     return transactionRun(this.db).deferred(() => {
-      if (this.stmt.refExists.get(input.ref) !== undefined) throw new DuplicateReference(input.ref)
+      const { used, lastId, balances } = this.postingInputs(input.ref, lines)
+      if (used) throw new DuplicateReference(input.ref)
       const next: bigint[] = []
-      for (const line of lines) {
-        const have = this.balance(line.account, line.currency)
+      for (const [i, line] of lines.entries()) {
+        const have = balances[i] ?? 0n
         const after = have + line.amount
         if (after < 0n && !isExternal(line.account)) {
           throw new InsufficientFunds(line.account, line.currency, -line.amount, have)
@@ -178,15 +179,15 @@ export class Journal {
         }
         next.push(after)
       }
-      const id = this.stmt.insertPosting.get(
-        input.kind,
-        input.ref,
-        input.at,
-        input.memo ?? null,
-      ) as bigint
+      // The next id, as SQLite's rowid would pick it. Every writer holds the
+      // database's write lock (SQLite's, or the advisory one on PostgreSQL),
+      // so nobody else can take it before this commits; knowing it here
+      // saves the round trip a RETURNING would cost.
+      const id = lastId + 1n
+      runLater(this.stmt.insertPosting, id, input.kind, input.ref, input.at, input.memo ?? null)
       lines.forEach((line, i) => {
-        this.stmt.insertLine.run(id, line.account, line.currency, line.amount)
-        this.stmt.setBalance.run(line.account, line.currency, next[i])
+        runLater(this.stmt.insertLine, id, line.account, line.currency, line.amount)
+        runLater(this.stmt.setBalance, line.account, line.currency, next[i])
       })
       return {
         id: Number(id),
@@ -197,6 +198,42 @@ export class Journal {
         lines: lines.map((l) => ({ ...l })),
       }
     })
+  }
+
+  /**
+   * Whether `ref` was used, the newest posting id (0n for none), and each
+   * line's balance (0n for an account never posted to), in one query: on
+   * PostgreSQL every read is a round trip, and this is the only one a
+   * posting makes.
+   */
+  private postingInputs(
+    ref: string,
+    lines: readonly PostingLine[],
+  ): { used: boolean; lastId: bigint; balances: bigint[] } {
+    let stmt = this.inputsFor.get(lines.length)
+    if (stmt === undefined) {
+      const balances = lines.map(
+        (_, i) =>
+          `(SELECT amount FROM ledger_balances WHERE account = ? AND currency = ?) AS b${i}`,
+      )
+      stmt = this.db
+        .prepare(
+          `SELECT EXISTS (SELECT 1 FROM ledger_postings WHERE ref = ?) AS used,
+             (SELECT max(id) FROM ledger_postings) AS last_id, ${balances.join(', ')}`,
+        )
+        .safeIntegers(true)
+      this.inputsFor.set(lines.length, stmt)
+    }
+    const row = stmt.get(ref, ...lines.flatMap((l) => [l.account, l.currency])) as Record<
+      string,
+      bigint | null
+    >
+    return {
+      // Anything but a plain 0 refuses: a duplicate would post twice.
+      used: row.used !== 0n,
+      lastId: row.last_id ?? 0n,
+      balances: lines.map((_, i) => row[`b${i}`] ?? 0n),
+    }
   }
 
   /** The cached balance of one account in one currency; 0n for an account never posted to. */

@@ -56,7 +56,9 @@ BEGIN SELECT RAISE(ABORT, 'ledger_lines is append-only'); END;
  * - postings and lines are append-only (triggers), and a posting's ref is
  *   unique, which makes deposits idempotent by payment hash.
  * `rowid` keeps the lines of a posting in the order they were written, as
- * SQLite's implicit rowid does.
+ * SQLite's implicit rowid does. The journal gives each posting its id itself
+ * (the newest plus one, under the write lock, as SQLite's rowid does); the
+ * identity only numbered the postings of older versions.
  */
 const JOURNAL_PG = `
 CREATE TABLE ledger_postings (

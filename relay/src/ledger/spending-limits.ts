@@ -10,7 +10,7 @@
  * after any moment are two index lookups however many there were.
  */
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import type { SqlDatabase } from '../store/database'
+import { runLater, type SqlDatabase } from '../store/database'
 import { pubkeyOf, userAccount } from './accounts'
 import { LedgerError } from './errors'
 
@@ -43,6 +43,35 @@ interface SpendingRow {
   at: bigint
   amount: string
   total: string
+}
+
+/** A key's newest charge row, read by the caller ahead of time; see LATEST_SPENDING_COLUMNS. */
+export interface LatestSpending {
+  row: SpendingRow | undefined
+}
+
+/**
+ * Columns `spent_at`, `spent_amount` and `spent_total`: a key's newest charge
+ * row, for a caller that reads it in a query of its own (on PostgreSQL every
+ * read is a round trip). Each column takes the pubkey as one `?`.
+ */
+export const LATEST_SPENDING_COLUMNS = (['at', 'amount', 'total'] as const)
+  .map(
+    (c) =>
+      `(SELECT ${c} FROM ledger_spending WHERE pubkey = ? ORDER BY at DESC LIMIT 1) AS spent_${c}`,
+  )
+  .join(',\n')
+
+/** The row LATEST_SPENDING_COLUMNS read. */
+export function latestSpending(columns: {
+  spent_at: bigint | null
+  spent_amount: string | null
+  spent_total: string | null
+}): LatestSpending {
+  const { spent_at: at, spent_amount: amount, spent_total: total } = columns
+  return {
+    row: at === null || amount === null || total === null ? undefined : { at, amount, total },
+  }
 }
 
 /** Limits, their cache, and the charge record; methods must run inside the caller's transaction. */
@@ -107,7 +136,7 @@ export class SpendingLimiter {
 
   /** The key's limits and what it was charged in the hour and the day up to `now`. */
   status(pubkey: string, now: number): SpendingStatus {
-    const latest = this.stmt.latest.get(pubkey) as SpendingRow | undefined
+    const latest = this.latest(pubkey).row
     return {
       ...this.limitsOf(pubkey),
       chargedLastHour: this.chargedAfter(pubkey, latest, now - HOUR_SECONDS),
@@ -120,10 +149,10 @@ export class SpendingLimiter {
    * when every window it set a limit for has room. Names each window that is
    * over, hour first.
    */
-  refusal(pubkey: string, charge: bigint, now: number): string | undefined {
+  refusal(pubkey: string, charge: bigint, now: number, read?: LatestSpending): string | undefined {
     const { perHour, perDay } = this.limitsOf(pubkey)
     if (perHour === null && perDay === null) return undefined
-    const latest = this.stmt.latest.get(pubkey) as SpendingRow | undefined
+    const latest = (read ?? this.latest(pubkey)).row
     const over: string[] = []
     for (const [limit, seconds, per] of [
       [perHour, HOUR_SECONDS, 'hour'],
@@ -141,8 +170,8 @@ export class SpendingLimiter {
   }
 
   /** Counts a charge of `amount` TSEED made to the key at `at`. */
-  record(pubkey: string, amount: bigint, at: number): void {
-    const last = this.stmt.latest.get(pubkey) as SpendingRow | undefined
+  record(pubkey: string, amount: bigint, at: number, read?: LatestSpending): void {
+    const last = (read ?? this.latest(pubkey)).row
     const lastAt = last === undefined ? undefined : Number(last.at)
     // Running totals must grow with time. After the clock stepped back, the
     // charge is filed with the key's newest one: it then stays in the windows
@@ -150,12 +179,16 @@ export class SpendingLimiter {
     const second = lastAt !== undefined && lastAt > at ? lastAt : at
     const total = (last === undefined ? 0n : BigInt(last.total)) + amount
     const inSecond = (last !== undefined && lastAt === second ? BigInt(last.amount) : 0n) + amount
-    this.stmt.record.run(pubkey, second, inSecond.toString(), total.toString())
+    runLater(this.stmt.record, pubkey, second, inSecond.toString(), total.toString())
   }
 
   /** Forgets charges older than the longest window. @returns rows deleted */
   prune(now: number): number {
     return this.stmt.prune.run(now - DAY_SECONDS).changes
+  }
+
+  private latest(pubkey: string): LatestSpending {
+    return { row: this.stmt.latest.get(pubkey) as SpendingRow | undefined }
   }
 
   /** What the key was charged strictly after `since`, from its newest row `latest`. */

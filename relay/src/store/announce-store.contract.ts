@@ -51,6 +51,27 @@ export function announceStoreContract(name: string, make: () => AnnounceStore): 
       expect(await store.hasId(newer.id, T0)).toBe(false)
     })
 
+    it('replaces what a key holds without reading it, for a caller that did', async () => {
+      const { sk, pubkey } = newKey()
+      const a = signAnnounce(sk, T0 - 5)
+      await store.put(entry(a), T0)
+      const b = signAnnounce(sk, T0, { downloaded: 5n })
+      store.writes.transaction(() => {
+        store.writes.replace(entry(b))
+      })
+      expect(await store.current({ pubkey, infoHash: HASH_A, session: SESSION_1 }, T0)).toEqual(
+        entry(b),
+      )
+      expect(await store.hasId(a.id, T0)).toBe(false)
+      const fresh = signAnnounce(newKey().sk, T0)
+      store.writes.transaction(() => {
+        store.writes.replace(entry(fresh))
+      })
+      expect(await store.query(f({}), T0, 10)).toEqual(
+        [b, fresh].sort((x, y) => (x.id < y.id ? -1 : 1)),
+      )
+    })
+
     it('replaces an expired row even with an older created_at', async () => {
       const { sk } = newKey()
       const a = signAnnounce(sk, T0)

@@ -58,6 +58,13 @@ export interface AnnounceWrites extends TransactionRunner {
   hasId(id: string, now: number): boolean
   current(key: AnnounceKey, now: number): StoredAnnounce | undefined
   put(entry: StoredAnnounce, now: number): PutResult
+  /**
+   * Stores `entry` in place of whatever its key holds, without reading it
+   * first: one round trip less per announce on PostgreSQL. Only for a caller
+   * that read {@link current} for the key in the same transaction, under the
+   * key's lock, and found nothing as new as `entry`.
+   */
+  replace(entry: StoredAnnounce): void
 }
 
 /**

@@ -14,6 +14,23 @@ export interface SqlStatement {
   pluck(toggle?: boolean): this
   /** Integers come back as BigInt rather than number. */
   safeIntegers(toggle?: boolean): this
+  /**
+   * PostgreSQL only: queue a write whose result nobody reads, to be sent with
+   * the next statement (pg-database.ts). Call it through {@link runLater}.
+   */
+  runLater?(...params: unknown[]): void
+}
+
+/**
+ * Runs a write whose result the caller does not need. SQLite runs it now; on
+ * PostgreSQL, inside a transaction, it travels with the connection's next
+ * statement or COMMIT instead of costing a round trip. Only for writes the
+ * caller's reads showed will succeed: a queued write that fails fails the
+ * whole transaction rather than the statement that made it.
+ */
+export function runLater(statement: SqlStatement, ...params: unknown[]): void {
+  if (statement.runLater === undefined) statement.run(...params)
+  else statement.runLater(...params)
 }
 
 /** `db.transaction(fn)`: call it to run `fn` in a transaction, or a savepoint inside one. */

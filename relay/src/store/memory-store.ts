@@ -74,6 +74,11 @@ class MemoryAnnounces implements AnnounceWrites {
     return 'stored'
   }
 
+  replace(entry: StoredAnnounce): void {
+    const { pubkey } = entry.event
+    this.set(announceKeyString({ pubkey, infoHash: entry.infoHash, session: entry.session }), entry)
+  }
+
   query(filter: Filter, now: number, limit: number): NostrEvent[] {
     const out: NostrEvent[] = []
     for (const entry of this.byKey.values()) {

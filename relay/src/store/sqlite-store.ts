@@ -13,6 +13,7 @@ import {
 import {
   migrate,
   openDatabase,
+  runLater,
   transactionRun,
   type Migration,
   type OpenDatabaseOptions,
@@ -190,6 +191,11 @@ export class SqliteAnnounceStore implements AnnounceStore {
       hasId: (id, now) => this.hasIdNow(id, now),
       current: (key, now) => this.currentNow(key, now),
       put: (entry, now) => run.deferred(() => this.putNow(entry, now)),
+      replace: (entry) => {
+        run.deferred(() => {
+          this.replaceNow(entry)
+        })
+      },
     }
   }
 
@@ -218,12 +224,28 @@ export class SqliteAnnounceStore implements AnnounceStore {
     if (old !== undefined) {
       const oldEvent = { id: old.id, created_at: old.created_at } as NostrEvent
       if (old.expires_at > now && !isNewer(ev, oldEvent)) return 'stale'
-      this.stmt('DELETE FROM announces WHERE id = ?').run(old.id)
     }
-    this.stmt(
-      `INSERT INTO announces (id, pubkey, info_hash, session, kind, created_at, expires_at, event)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    this.replaceNow(entry)
+    return 'stored'
+  }
+
+  /**
+   * Stores in place of whatever holds the key (its tags go by the cascade).
+   * Every write waits for the next statement on PostgreSQL (runLater).
+   */
+  private replaceNow(entry: StoredAnnounce): void {
+    const ev = entry.event
+    runLater(
+      this.stmt('DELETE FROM announces WHERE pubkey = ? AND info_hash = ? AND session = ?'),
+      ev.pubkey,
+      entry.infoHash,
+      entry.session,
+    )
+    runLater(
+      this.stmt(
+        `INSERT INTO announces (id, pubkey, info_hash, session, kind, created_at, expires_at, event)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       ev.id,
       ev.pubkey,
       entry.infoHash,
@@ -236,9 +258,8 @@ export class SqliteAnnounceStore implements AnnounceStore {
     const insertTag = this.stmt(
       'INSERT INTO announce_tags (announce_id, name, value) VALUES (?, ?, ?)',
     )
-    for (const [name, value] of indexedTags(ev, 'i')) insertTag.run(ev.id, name, value)
+    for (const [name, value] of indexedTags(ev, 'i')) runLater(insertTag, ev.id, name, value)
     tellOtherProcesses(this.db, ev)
-    return 'stored'
   }
 
   private currentRow(key: AnnounceKey): CurrentRow | undefined {

@@ -25,6 +25,16 @@ declare module 'libpq' {
     escapeLiteral(text: string): string
     escapeIdentifier(text: string): string
     clear(): void
+    // Pipeline mode (libpq 14+): several statements, one round trip.
+    enterPipelineMode(): boolean
+    exitPipelineMode(): boolean
+    pipelineSync(): boolean
+    sendQueryParams(sql: string, params: (string | null)[]): boolean
+    sendPrepare(name: string, sql: string, nParams: number): boolean
+    sendQueryPrepared(name: string, params: (string | null)[]): boolean
+    /** Moves to the next result; false (keeping the last one) when there is none. */
+    getResult(): boolean
+    cmdStatus(): string
     // Asynchronous notifications (LISTEN/NOTIFY) on a connection of their own.
     startReader(): void
     stopReader(): void

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { freshSchema, openTestPostgres, postgresUrl } from '../../../../tests/support/postgres'
-import { migrate } from '../database'
+import { migrate, runLater } from '../database'
 import { PgDatabase, PgError, PgLock } from './pg-database'
 
 const url = postgresUrl()
@@ -87,6 +87,78 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     })()
     expect(d.inTransaction).toBe(false)
     expect(d.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 3, 5])
+  })
+
+  it('sends queued writes, in order, with the next statement or the COMMIT', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY, v BIGINT)')
+    const put = d.prepare(
+      'INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v',
+    )
+    const read = d.prepare('SELECT v FROM t WHERE k = ?').pluck()
+    const roundTrips = countRoundTrips(d)
+    d.transaction(() => {
+      runLater(put, 1, 10)
+      runLater(put, 1, 11)
+      runLater(put, 2, 20)
+      expect(roundTrips()).toBe(0)
+      // The reader sees the queued writes: they went first, in order.
+      expect(read.get(1)).toBe(11)
+      expect(roundTrips()).toBe(1)
+      expect(() => {
+        d.transaction(() => {
+          runLater(put, 3, 30)
+          throw new Error('undo this savepoint')
+        })()
+      }).toThrow('undo this savepoint')
+      runLater(put, 4, 40)
+    })()
+    // The last write and the COMMIT: one round trip.
+    expect(roundTrips()).toBe(2)
+    expect(d.prepare('SELECT k, v FROM t ORDER BY k').all()).toEqual([
+      { k: 1, v: 11 },
+      { k: 2, v: 20 },
+      { k: 4, v: 40 },
+    ])
+    // Outside a transaction there is nothing to travel with: it runs at once.
+    runLater(put, 5, 50)
+    expect(read.get(5)).toBe(50)
+  })
+
+  it('fails the whole transaction when a queued write fails, and commits none of it', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY)')
+    const ins = d.prepare('INSERT INTO t (k) VALUES (?)')
+    ins.run(1)
+    const count = () => d.prepare('SELECT count(*) FROM t').pluck().get()
+    // Failing with the COMMIT it travels with.
+    expect(() => {
+      d.transaction(() => {
+        runLater(ins, 2)
+        runLater(ins, 1)
+      })()
+    }).toThrow(PgError)
+    expect(count()).toBe(1)
+    // Failing with a later unit's statement: that unit's savepoint rollback
+    // cannot save the transaction, and the COMMIT reports it.
+    expect(() => {
+      d.transaction(() => {
+        d.transaction(() => {
+          runLater(ins, 3)
+          runLater(ins, 1)
+        })()
+        try {
+          d.transaction(() => count())()
+        } catch {
+          // What a group does with a unit's error: go on with the next unit.
+        }
+        runLater(ins, 4)
+      })()
+    }).toThrow(PgError)
+    expect(count()).toBe(1)
+    expect(d.inTransaction).toBe(false)
+    ins.run(5)
+    expect(count()).toBe(2)
   })
 
   it('reports a SQL error with its SQLSTATE and keeps the connection usable', () => {
@@ -255,3 +327,19 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     }
   })
 })
+
+/** Counts the statements and COMMITs `d` sends, each one round trip. */
+function countRoundTrips(d: PgDatabase): () => number {
+  let n = 0
+  const query = d.query.bind(d)
+  const exec = d.exec.bind(d)
+  d.query = (...args: Parameters<PgDatabase['query']>) => {
+    n++
+    return query(...args)
+  }
+  d.exec = (sql: string) => {
+    n++
+    return exec(sql)
+  }
+  return () => n
+}

@@ -5,14 +5,10 @@
  */
 
 /**
- * `?` placeholders become `$1…$n` in order, or whatever `fill(i)` gives for
- * the i-th (from 0). Question marks inside string literals, quoted
- * identifiers and comments are left alone.
+ * `?` placeholders become `$1…$n` in order. Question marks inside string
+ * literals, quoted identifiers and comments are left alone.
  */
-export function numberPlaceholders(
-  sql: string,
-  fill: (index: number) => string = (i) => `$${i + 1}`,
-): { text: string; params: number } {
+export function numberPlaceholders(sql: string): { text: string; params: number } {
   let out = ''
   let n = 0
   let i = 0
@@ -28,7 +24,7 @@ export function numberPlaceholders(
       out += sql.slice(i, stop)
       i = stop
     } else if (c === '?') {
-      out += fill(n++)
+      out += `$${++n}`
       i++
     } else {
       out += c
@@ -57,13 +53,10 @@ function closingQuote(sql: string, start: number, quote: string): number {
  * for the text columns (ids, pubkeys, tag values), whose indexes still
  * serve, and exact for integer kinds.
  */
-export function toPostgresSql(
-  sql: string,
-  fill?: (index: number) => string,
-): { text: string; params: number } {
+export function toPostgresSql(sql: string): { text: string; params: number } {
   const rewritten = sql.replace(
     /([\w.]+) IN \(SELECT value FROM json_each\(\?\)\)/g,
     '$1::text IN (SELECT value FROM jsonb_array_elements_text(?::jsonb) AS j(value))',
   )
-  return numberPlaceholders(rewritten, fill)
+  return numberPlaceholders(rewritten)
 }
