@@ -161,6 +161,42 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(count()).toBe(2)
   })
 
+  it('prepares a queued statement again after its PREPARE failed in a pipeline', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (v BIGINT)')
+    const late = d.prepare('INSERT INTO later (v) VALUES (?)')
+    expect(() => {
+      d.transaction(() => {
+        runLater(late, 1)
+      })()
+    }).toThrow(/relation "later" does not exist/)
+    d.exec('CREATE TABLE later (v BIGINT)')
+    d.transaction(() => {
+      runLater(late, 2)
+      runLater(late, 3)
+    })()
+    expect(d.prepare('SELECT v FROM later ORDER BY v').pluck().all()).toEqual([2, 3])
+  })
+
+  it('fails a transaction whose connection dropped with writes queued, then works again', () => {
+    const a = db()
+    const b = db()
+    a.exec('CREATE TABLE t (v BIGINT)')
+    const ins = a.prepare('INSERT INTO t (v) VALUES (?)')
+    const pid = a.prepare('SELECT pg_backend_pid()').pluck().get() as number
+    expect(() => {
+      a.transaction(() => {
+        runLater(ins, 1)
+        b.prepare('SELECT pg_terminate_backend(?)').get(pid)
+        runLater(ins, 2)
+      })()
+    }).toThrow(PgError)
+    a.transaction(() => {
+      runLater(ins, 3)
+    })()
+    expect(a.prepare('SELECT v FROM t').pluck().all()).toEqual([3])
+  })
+
   it('reports a SQL error with its SQLSTATE and keeps the connection usable', () => {
     const d = db()
     d.exec('CREATE TABLE t (k TEXT PRIMARY KEY)')
