@@ -108,6 +108,12 @@ interface LineRow {
   amount: bigint
 }
 
+interface PostingStatements {
+  inputs: SqlStatement
+  insertLines: SqlStatement
+  setBalances: SqlStatement
+}
+
 /**
  * The journal over an injected better-sqlite3 handle. Every read uses
  * `safeIntegers()`, so amounts come back as exact BigInts.
@@ -115,8 +121,8 @@ interface LineRow {
 export class Journal {
   readonly db: SqlDatabase
   private readonly stmt
-  /** {@link postingInputs}'s statement for each number of lines. */
-  private readonly inputsFor = new Map<number, SqlStatement>()
+  /** The statements of a posting, for each number of lines. */
+  private readonly byLineCount = new Map<number, PostingStatements>()
 
   constructor(db: SqlDatabase) {
     this.db = db
@@ -124,15 +130,8 @@ export class Journal {
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
     this.stmt = {
       balance: p('SELECT amount FROM ledger_balances WHERE account = ? AND currency = ?').pluck(),
-      setBalance: p(
-        `INSERT INTO ledger_balances (account, currency, amount) VALUES (?, ?, ?)
-         ON CONFLICT (account, currency) DO UPDATE SET amount = excluded.amount`,
-      ),
       insertPosting: p(
         'INSERT INTO ledger_postings (id, kind, ref, at, memo) VALUES (?, ?, ?, ?, ?)',
-      ),
-      insertLine: p(
-        'INSERT INTO ledger_lines (posting_id, account, currency, amount) VALUES (?, ?, ?, ?)',
       ),
       postingByRef: p('SELECT id, kind, ref, at, memo FROM ledger_postings WHERE ref = ?'),
       linesOf: p(
@@ -185,10 +184,12 @@ export class Journal {
       // saves the round trip a RETURNING would cost.
       const id = lastId + 1n
       runLater(this.stmt.insertPosting, id, input.kind, input.ref, input.at, input.memo ?? null)
-      lines.forEach((line, i) => {
-        runLater(this.stmt.insertLine, id, line.account, line.currency, line.amount)
-        runLater(this.stmt.setBalance, line.account, line.currency, next[i])
-      })
+      const statements = this.forLines(lines.length)
+      runLater(
+        statements.insertLines,
+        ...lines.flatMap((l) => [id, l.account, l.currency, l.amount]),
+      )
+      runLater(statements.setBalances, ...lines.flatMap((l, i) => [l.account, l.currency, next[i]]))
       return {
         id: Number(id),
         kind: input.kind,
@@ -210,30 +211,48 @@ export class Journal {
     ref: string,
     lines: readonly PostingLine[],
   ): { used: boolean; lastId: bigint; balances: bigint[] } {
-    let stmt = this.inputsFor.get(lines.length)
-    if (stmt === undefined) {
-      const balances = lines.map(
-        (_, i) =>
-          `(SELECT amount FROM ledger_balances WHERE account = ? AND currency = ?) AS b${i}`,
-      )
-      stmt = this.db
-        .prepare(
-          `SELECT EXISTS (SELECT 1 FROM ledger_postings WHERE ref = ?) AS used,
-             (SELECT max(id) FROM ledger_postings) AS last_id, ${balances.join(', ')}`,
-        )
-        .safeIntegers(true)
-      this.inputsFor.set(lines.length, stmt)
-    }
-    const row = stmt.get(ref, ...lines.flatMap((l) => [l.account, l.currency])) as Record<
-      string,
-      bigint | null
-    >
+    const row = this.forLines(lines.length).inputs.get(
+      ref,
+      ...lines.flatMap((l) => [l.account, l.currency]),
+    ) as Record<string, bigint | null>
     return {
       // Anything but a plain 0 refuses: a duplicate would post twice.
       used: row.used !== 0n,
       lastId: row.last_id ?? 0n,
       balances: lines.map((_, i) => row[`b${i}`] ?? 0n),
     }
+  }
+
+  /**
+   * A posting's read and its two writes, for `n` lines. One multi-row
+   * statement per table rather than one per line: fewer statements for
+   * PostgreSQL to run. A posting has at most one line per account and
+   * currency (checkPosting), so the upsert never meets a row twice.
+   */
+  private forLines(n: number): PostingStatements {
+    let statements = this.byLineCount.get(n)
+    if (statements === undefined) {
+      const each = (text: string) =>
+        Array.from({ length: n }, (_, i) => text.replace('#', String(i)))
+      const p = (sql: string) => this.db.prepare(sql).safeIntegers(true)
+      statements = {
+        inputs: p(
+          `SELECT EXISTS (SELECT 1 FROM ledger_postings WHERE ref = ?) AS used,
+             (SELECT max(id) FROM ledger_postings) AS last_id,
+             ${each('(SELECT amount FROM ledger_balances WHERE account = ? AND currency = ?) AS b#').join(', ')}`,
+        ),
+        insertLines: p(
+          `INSERT INTO ledger_lines (posting_id, account, currency, amount)
+           VALUES ${each('(?, ?, ?, ?)').join(', ')}`,
+        ),
+        setBalances: p(
+          `INSERT INTO ledger_balances (account, currency, amount) VALUES ${each('(?, ?, ?)').join(', ')}
+           ON CONFLICT (account, currency) DO UPDATE SET amount = excluded.amount`,
+        ),
+      }
+      this.byLineCount.set(n, statements)
+    }
+    return statements
   }
 
   /** The cached balance of one account in one currency; 0n for an account never posted to. */
