@@ -139,7 +139,10 @@ async function publishUntilDead(
   const byId = new Map(announces.map((a) => [a.ev.id, a]))
   let sent = 0
   let answered = 0
-  const sockets = await Promise.all(
+  // A kill can land while the sockets are still connecting (on a loaded
+  // machine the relay takes longer to answer): a socket that never opened
+  // sends nothing, and nothing of it can have been acknowledged.
+  const opening = await Promise.allSettled(
     Array.from({ length: connections }, () => {
       const ws = new WebSocket(relay.url)
       return new Promise<WebSocket>((resolve, reject) => {
@@ -150,6 +153,7 @@ async function publishUntilDead(
       })
     }),
   )
+  const sockets = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))
   await Promise.all(
     sockets.map(
       (ws, c) =>
