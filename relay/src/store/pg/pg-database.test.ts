@@ -125,6 +125,58 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(read.get(5)).toBe(50)
   })
 
+  it('sends a savepoint only when a read follows a write of its unit', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY)')
+    const ins = d.prepare('INSERT INTO t (k) VALUES (?)')
+    const has = d.prepare('SELECT count(*) FROM t WHERE k = ?').pluck()
+    const sent = recordSent(d)
+    const unit = (fn: () => void) => {
+      try {
+        d.transaction(fn)()
+      } catch {
+        // A group goes on with its next unit.
+      }
+    }
+    d.transaction(() => {
+      // Reads, then writes, then success: its writes join the transaction.
+      unit(() => {
+        expect(has.get(1)).toBe(0)
+        runLater(ins, 1)
+      })
+      // Reads, then writes, then a throw: its writes are forgotten unsent.
+      unit(() => {
+        expect(has.get(1)).toBe(1)
+        runLater(ins, 2)
+        throw new Error('refused')
+      })
+      // A nested unit inside a unit: the same, at each level.
+      unit(() => {
+        expect(has.get(2)).toBe(0)
+        runLater(ins, 3)
+        unit(() => {
+          runLater(ins, 4)
+          throw new Error('refused')
+        })
+      })
+      expect(sent().filter((sql) => /SAVEPOINT/.test(sql))).toEqual([])
+      // A write, then a read: the savepoint must be on the server first, and
+      // a throw rolls back to it.
+      unit(() => {
+        runLater(ins, 5)
+        expect(has.get(5)).toBe(1)
+        throw new Error('refused')
+      })
+      expect(has.get(5)).toBe(0)
+    })()
+    expect(sent().filter((sql) => /SAVEPOINT/.test(sql))).toEqual([
+      expect.stringMatching(/^SAVEPOINT sp\d+$/),
+      expect.stringMatching(/^ROLLBACK TO SAVEPOINT sp\d+$/),
+      expect.stringMatching(/^RELEASE SAVEPOINT sp\d+$/),
+    ])
+    expect(d.prepare('SELECT k FROM t ORDER BY k').pluck().all()).toEqual([1, 3])
+  })
+
   it('fails the whole transaction when a queued write fails, and commits none of it', () => {
     const d = db()
     d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY)')
@@ -363,6 +415,20 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     }
   })
 })
+
+/** Records the text of every statement `d` sends to the server. */
+function recordSent(d: PgDatabase): () => string[] {
+  const texts: string[] = []
+  const pq = (d as unknown as { pq: Record<string, (...a: unknown[]) => unknown> }).pq
+  for (const method of ['sendQueryParams', 'exec'] as const) {
+    const original = pq[method]!.bind(pq)
+    pq[method] = (sql: unknown, ...rest: unknown[]) => {
+      texts.push(String(sql))
+      return original(sql, ...rest)
+    }
+  }
+  return () => texts
+}
 
 /** Counts the statements and COMMITs `d` sends, each one round trip. */
 function countRoundTrips(d: PgDatabase): () => number {

@@ -64,6 +64,10 @@ interface Queued {
   params?: readonly unknown[]
   /** BEGIN, the write lock, SAVEPOINT, RELEASE, ROLLBACK TO: nothing to commit on their own. */
   control?: boolean
+  /** Set on a SAVEPOINT, which a read may leave queued (see pipeline). */
+  savepoint?: boolean
+  /** Set once the item has gone to the server. */
+  sent?: boolean
 }
 
 /** A statement's PostgreSQL text, and its server-side name once prepared there. */
@@ -229,10 +233,11 @@ export class PgDatabase implements SqlDatabase {
    * savepoint drops it), in commit order.
    */
   notify(payload: string): void {
-    const tagged = `${this.origin} ${payload}`
-    const sql = `SELECT pg_notify(${this.pq.escapeLiteral(this.channel)}, ${this.pq.escapeLiteral(tagged)})`
-    if (this.inTransaction) this.queue.push({ sql })
-    else this.exec(sql)
+    // Prepared like any write: a text with the payload spliced in would be
+    // parsed and planned anew for every announce.
+    const params = [this.channel, `${this.origin} ${payload}`]
+    if (this.inTransaction) this.queue.push({ sql: NOTIFY, params })
+    else this.query(NOTIFY, params, true, false)
   }
 
   /**
@@ -285,12 +290,20 @@ export class PgDatabase implements SqlDatabase {
    * Runs one statement; used by {@link PgStatement}. Whatever is queued goes
    * first, in the same round trip (see pipeline).
    */
-  query(sql: string, params: readonly unknown[], pluck: boolean, safeIntegers: boolean): Result {
+  query(
+    sql: string,
+    params: readonly unknown[],
+    pluck: boolean,
+    safeIntegers: boolean,
+    readOnly = false,
+  ): Result {
     this.assertOpen()
     const p = this.statement(sql)
     checkCount(p.params, params)
-    if (this.queue.length > 0) {
-      return this.pipeline({ item: { sql, params }, read: { pluck, safeIntegers } }) as Result
+    const item = { sql, params }
+    const read = { pluck, safeIntegers }
+    if (this.queue.length > (readOnly ? this.heldBack() : 0)) {
+      return this.pipeline({ item, read }, readOnly) as Result
     }
     if (p.name === undefined) {
       const name = `s${++this.statementNames}`
@@ -323,10 +336,20 @@ export class PgDatabase implements SqlDatabase {
    * first error the server skips the rest; that error is thrown once all
    * results are read. A COMMIT that the server turned into a rollback (the
    * transaction had already failed) is an error too.
+   *
+   * A read (`readOnly`) leaves the SAVEPOINTs at the end of the queue queued:
+   * nothing it could undo has been written yet, and a unit that writes
+   * without reading afterwards, as an announce does, then never sends its
+   * savepoint at all (see inTransactionRun).
    */
-  private pipeline(last?: Sent): Result | undefined {
+  private pipeline(last?: Sent, readOnly = false): Result | undefined {
     const pq = this.pq
-    const sent: Sent[] = this.queue.splice(0).map((item) => ({ item }))
+    const keep = readOnly ? this.heldBack() : 0
+    const sent: Sent[] = []
+    for (const item of this.queue.splice(0, this.queue.length - keep)) {
+      item.sent = true
+      sent.push({ item })
+    }
     if (last !== undefined) sent.push(last)
     if (!pq.enterPipelineMode()) throw this.connectionError('cannot start a pipeline')
     const expected: Sent[] = []
@@ -380,6 +403,13 @@ export class PgDatabase implements SqlDatabase {
     return result
   }
 
+  /** How many SAVEPOINTs end the queue: a read need not send them. */
+  private heldBack(): number {
+    let n = 0
+    while (this.queue.at(-1 - n)?.savepoint === true) n++
+    return n
+  }
+
   private sent(ok: boolean): void {
     if (!ok) throw this.connectionError('cannot send to PostgreSQL')
   }
@@ -425,17 +455,23 @@ export class PgDatabase implements SqlDatabase {
       }
     }
     const name = `sp${++this.savepoints}`
-    const open: Queued = { sql: `SAVEPOINT ${name}`, control: true }
+    const open: Queued = { sql: `SAVEPOINT ${name}`, control: true, savepoint: true }
     this.queue.push(open)
     this.depth++
     try {
       const value = fn()
-      if (this.queue.at(-1) === open) this.queue.pop()
+      // Unsent, the savepoint is dropped and the unit's queued writes simply
+      // become the enclosing transaction's: nothing of them reached the server.
+      if (open.sent !== true) this.queue.splice(this.queue.indexOf(open), 1)
       else this.queue.push({ sql: `RELEASE SAVEPOINT ${name}`, control: true })
       return value
     } catch (err) {
-      if (this.queue.at(-1) === open) this.queue.pop()
-      else {
+      // Unsent, nothing after it was sent either (a flush sends a prefix of
+      // the queue), so undoing the unit is forgetting its part of the queue.
+      if (open.sent !== true) {
+        const at = this.queue.indexOf(open)
+        if (at >= 0) this.queue.length = at
+      } else {
         this.queue.push(
           { sql: `ROLLBACK TO SAVEPOINT ${name}`, control: true },
           { sql: `RELEASE SAVEPOINT ${name}`, control: true },
@@ -558,17 +594,26 @@ export class PgDatabase implements SqlDatabase {
   }
 }
 
+const NOTIFY = 'SELECT pg_notify(?, ?)'
+
 /** libpq's PQTRANS_UNKNOWN: the connection is bad. */
 const TRANSACTION_STATUS_UNKNOWN = 4
 
 class PgStatement implements SqlStatement {
   private plucking = false
   private bigints = false
+  /**
+   * A plain SELECT, which writes and locks nothing: it may run before the
+   * caller's savepoint is sent. Anything else (RETURNING, FOR UPDATE) may not.
+   */
+  private readonly readOnly: boolean
 
   constructor(
     private readonly db: PgDatabase,
     private readonly sql: string,
-  ) {}
+  ) {
+    this.readOnly = /^\s*SELECT\b/i.test(sql) && !/\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b/i.test(sql)
+  }
 
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint } {
     const { rows, changes } = this.db.query(this.sql, params, true, this.bigints)
@@ -586,11 +631,11 @@ class PgStatement implements SqlStatement {
   }
 
   get(...params: unknown[]): unknown {
-    return this.db.query(this.sql, params, this.plucking, this.bigints).rows[0]
+    return this.all(...params)[0]
   }
 
   all(...params: unknown[]): unknown[] {
-    return this.db.query(this.sql, params, this.plucking, this.bigints).rows
+    return this.db.query(this.sql, params, this.plucking, this.bigints, this.readOnly).rows
   }
 
   iterate(...params: unknown[]): IterableIterator<unknown> {
