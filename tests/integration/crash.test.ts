@@ -36,14 +36,19 @@ const CONNECTIONS = 16
 /** Per connection and round; below the relay's burst of 120 messages per connection. */
 const EVENTS_PER_CONNECTION = 100
 /**
- * Everything is sent within about 0.5 s, faster than the relay can verify
- * it, so for a while it holds a backlog: a kill then lands mid-verification,
- * mid-commit or between a commit and its OKs.
+ * Everything is sent within about 0.5 s, in bursts of one tick: the relay
+ * works through each burst while the next comes, so a kill lands
+ * mid-verification, mid-commit or between a commit and its OKs.
  */
 const TICK_MS = 100
 const PER_TICK = 20
-/** The kill falls this long after the load starts, uniformly. */
-const KILL_WINDOW_MS = [100, 1300] as const
+/**
+ * The kill falls this long after the sockets opened, uniformly: while the
+ * load is still being sent. Timed from there, not from the relay's start, so
+ * a slow start on a loaded machine cannot push every kill before the first
+ * event, and a fast relay cannot have answered everything before most kills.
+ */
+const KILL_WINDOW_MS = [20, 500] as const
 const MB = 1_000_000n
 
 type Role = 'paid' | 'unfunded' | 'seeder'
@@ -127,14 +132,17 @@ function roundAnnounces(run: CrashRun, count: number): Announce[] {
 /**
  * Publishes paced announces over `connections` sockets, recording every OK,
  * until the sockets die, or with `closeWhenAnswered` until every announce
- * was answered.
+ * was answered. `onOpen` runs once the sockets are open, before the first send.
  */
 async function publishUntilDead(
   run: CrashRun,
   relay: RelayProcess,
   announces: Announce[],
-  connections = CONNECTIONS,
-  closeWhenAnswered = false,
+  {
+    connections = CONNECTIONS,
+    closeWhenAnswered = false,
+    onOpen = (): void => undefined,
+  }: { connections?: number; closeWhenAnswered?: boolean; onOpen?: () => void } = {},
 ): Promise<{ sent: number; answered: number }> {
   const byId = new Map(announces.map((a) => [a.ev.id, a]))
   let sent = 0
@@ -154,6 +162,7 @@ async function publishUntilDead(
     }),
   )
   const sockets = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))
+  onOpen()
   await Promise.all(
     sockets.map(
       (ws, c) =>
@@ -191,6 +200,13 @@ async function publishUntilDead(
 }
 
 /** Two new users fund themselves over HTTP: a deposit, then a swap into TSEED. */
+/** SIGKILLs `relay` at a random moment of {@link KILL_WINDOW_MS} from now. */
+function killLater(relay: RelayProcess): NodeJS.Timeout {
+  const [from, to] = KILL_WINDOW_MS
+  const after = from + Math.floor(Math.random() * (to - from))
+  return setTimeout(() => relay.child.kill('SIGKILL'), after)
+}
+
 async function fundOverHttp(run: CrashRun, relay: RelayProcess): Promise<void> {
   await Promise.all(
     [0, 1].map(async () => {
@@ -289,11 +305,13 @@ describe('relay process killed with SIGKILL under load', () => {
     for (let round = 0; round < KILLS; round++) {
       const relay = await spawnRelay(['--port', '0', '--db', db, '--lightning', 'dev'])
       const announces = roundAnnounces(run, CONNECTIONS * EVENTS_PER_CONNECTION)
-      const [from, to] = KILL_WINDOW_MS
-      const killAfter = from + Math.floor(Math.random() * (to - from))
-      const kill = setTimeout(() => relay.child.kill('SIGKILL'), killAfter)
+      let kill: NodeJS.Timeout | undefined
       const [load] = await Promise.all([
-        publishUntilDead(run, relay, announces),
+        publishUntilDead(run, relay, announces, {
+          onOpen: () => {
+            kill = killLater(relay)
+          },
+        }),
         fundOverHttp(run, relay),
       ])
       // If the load ended first, the kill still comes.
@@ -338,13 +356,19 @@ describe.skipIf(pgUrl === undefined)(
           const half = CONNECTIONS / 2
           const toVictim = announces.filter((_, i) => i % 2 === 0)
           const toSurvivor = announces.filter((_, i) => i % 2 === 1)
-          const [from, to] = KILL_WINDOW_MS
-          const killAfter = from + Math.floor(Math.random() * (to - from))
-          const kill = setTimeout(() => victim.child.kill('SIGKILL'), killAfter)
+          let kill: NodeJS.Timeout | undefined
           const [load, kept] = await Promise.all([
-            publishUntilDead(run, victim, toVictim, half),
+            publishUntilDead(run, victim, toVictim, {
+              connections: half,
+              onOpen: () => {
+                kill = killLater(victim)
+              },
+            }),
             // The survivor answers every announce sent to it while the other dies.
-            publishUntilDead(run, survivor, toSurvivor, half, true),
+            publishUntilDead(run, survivor, toSurvivor, {
+              connections: half,
+              closeWhenAnswered: true,
+            }),
             fundOverHttp(run, victim),
             fundOverHttp(run, survivor),
           ])
