@@ -17,8 +17,8 @@ import type { PgDatabase } from '../relay/src/store/pg/pg-database'
 export interface LockTimes {
   transactions: number
   /**
-   * Round trips to the server, inside transactions or not: every statement
-   * run, and every COMMIT or ROLLBACK. Queued writes travel with them.
+   * Round trips to the server, inside transactions or not (PgDatabase counts
+   * them). Queued writes and reads sent ahead travel with them.
    */
   roundTrips: number
   waitMs: number
@@ -27,12 +27,12 @@ export interface LockTimes {
 
 export function timeWriteLock(db: PgDatabase): { readonly times: LockTimes } {
   const times: LockTimes = { transactions: 0, roundTrips: 0, waitMs: 0, holdMs: 0 }
+  Object.defineProperty(times, 'roundTrips', { get: () => db.roundTrips, enumerable: true })
   /** When this process got the lock; undefined outside a transaction that sent a statement. */
   let heldSince: number | undefined
   const query = db.query.bind(db)
   const exec = db.exec.bind(db)
   const first = <T>(run: () => T): T => {
-    times.roundTrips++
     if (!db.inTransaction || heldSince !== undefined) return run()
     const t0 = performance.now()
     const result = run()
@@ -44,7 +44,6 @@ export function timeWriteLock(db: PgDatabase): { readonly times: LockTimes } {
   db.exec = (sql: string) => {
     const end = /^\s*(COMMIT|ROLLBACK)\s*;?\s*$/i.test(sql)
     if (!end) return first(() => exec(sql))
-    times.roundTrips++
     try {
       return exec(sql)
     } finally {

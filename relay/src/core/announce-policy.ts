@@ -24,11 +24,18 @@ export type PolicyDecision = { accept: true } | { accept: false; message: string
  *     ? { accept: true }
  *     : { accept: false, message: 'blocked: insufficient balance: need 5 TSEED, have 0' }
  */
-export type AnnouncePolicy = (
+export type AnnouncePolicy = ((
   ev: NostrEvent,
   announce: Kind21000Announce,
   client: RelayClient,
-) => PolicyDecision | Promise<PolicyDecision>
+) => PolicyDecision | Promise<PolicyDecision>) & {
+  /**
+   * Called in the announce's unit just before the relay's own recheck read,
+   * so a policy backed by the relay's database can send its first read
+   * along with it (see readAhead in store/database.ts). Optional.
+   */
+  readAhead?: (ev: NostrEvent, announce: Kind21000Announce) => void
+}
 
 /** The default policy: every valid announce is accepted. */
 export const acceptAllAnnounces: AnnouncePolicy = () => ({ accept: true })

@@ -29,6 +29,7 @@ import { readExpiration } from './nip40'
 import { TokenBucket } from './rate-limit'
 import { SeenIds } from './seen-ids'
 import { MAX_PENDING, SubscriptionRegistry } from './subscriptions'
+import { TurnBatch } from './turn-batch'
 import type { Verifier, VerifyOutcome } from './verifier'
 
 export interface RelayOptions {
@@ -82,6 +83,8 @@ export class Relay {
   /** The store's synchronous side, and the group commit every announce is admitted through. */
   private readonly writes: AnnounceWrites
   private readonly commit: GroupCommit
+  /** The stored announce of a key, looked up for a turn's announces at once, before verification. */
+  private readonly stored: TurnBatch<AnnounceKey, StoredAnnounce | undefined>
 
   constructor(opts: RelayOptions) {
     this.limits = resolveLimits(opts.limits)
@@ -100,6 +103,7 @@ export class Relay {
     this.subs = new SubscriptionRegistry(this.limits.maxSubscriptions)
     this.writes = opts.store.writes
     this.commit = new GroupCommit(this.writes, this.logger)
+    this.stored = new TurnBatch((keys) => this.writes.currentMany(keys, this.nowSeconds()))
     // An ephemeral event stays acceptable until it is ephemeralMaxAge old, and
     // it may arrive up to maxFuture early: its id must be remembered that long.
     const retentionMs = (this.limits.ephemeralMaxAgeSeconds + this.limits.maxFutureSeconds) * 1000
@@ -324,7 +328,7 @@ export class Relay {
     }
     const key: AnnounceKey = { pubkey: ev.pubkey, infoHash: entry.infoHash, session: entry.session }
     // Cheap checks first, so replays cost no signature verification.
-    const early = this.knownAnnounce(ev, key, now)
+    const early = duplicateReason(ev, await this.stored.get(key))
     if (early !== undefined) return this.duplicate(ev, early)
     const signature = await this.checkSignature(ev)
     if (signature !== undefined) return signature
@@ -416,7 +420,9 @@ export class Relay {
     key: AnnounceKey,
   ): GroupWork<Admitted | { pending: Promise<PolicyDecision> }> {
     const t = this.nowSeconds()
-    const known = this.knownAnnounce(ev, key, t)
+    // The policy's first read travels with the recheck's (PostgreSQL: one round trip for both).
+    this.policy.readAhead?.(ev, announce)
+    const known = duplicateReason(ev, this.writes.current(key, t))
     if (known !== undefined) return done(accept(known))
     let decision: PolicyDecision | Promise<PolicyDecision>
     try {
@@ -448,18 +454,6 @@ export class Relay {
     // the policy's charge for an announce that is not kept is undone too.
     if (result === 'stale') return done(accept(NEWER_STORED), true)
     return { value: { verdict: accept(), stored: true } }
-  }
-
-  /**
-   * The duplicate: reason when this announce, or a newer one of its session,
-   * is stored. One read: a stored event with this id can only be the
-   * current one of its own key.
-   */
-  private knownAnnounce(ev: NostrEvent, key: AnnounceKey, now: number): string | undefined {
-    const current = this.writes.current(key, now)
-    if (current === undefined) return undefined
-    if (current.event.id === ev.id) return DUPLICATE
-    return isNewer(ev, current.event) ? undefined : NEWER_STORED
   }
 
   private async handleReq(client: RelayClient, subId: string, raw: unknown[]): Promise<void> {
@@ -597,4 +591,15 @@ function safeSend(client: RelayClient, msg: unknown[]): void {
   } catch {
     // The transport reports and closes broken connections itself.
   }
+}
+
+/**
+ * The duplicate: reason when this announce, or a newer one of its session,
+ * is `current`, the one stored for its key. A stored event with this id can
+ * only be the current one of its own key, so that one read tells both.
+ */
+function duplicateReason(ev: NostrEvent, current: StoredAnnounce | undefined): string | undefined {
+  if (current === undefined) return undefined
+  if (current.event.id === ev.id) return DUPLICATE
+  return isNewer(ev, current.event) ? undefined : NEWER_STORED
 }

@@ -8,7 +8,7 @@ import type { SwarmPrice, SwarmStats } from '../../../src/balance/pricing'
 import { chargeForBytes } from '../../../src/balance/pricing'
 import type { Kind21000Announce } from '../../../src/nostr/kind21000'
 import { MAX_COUNTER } from '../../../src/nostr/tracker-announce'
-import { runLater, type SqlDatabase } from '../store/database'
+import { readAhead, runLater, type SqlDatabase } from '../store/database'
 import { InsufficientFunds, LedgerError } from './errors'
 import type { Escrow } from './escrow'
 import type { Journal } from './journal'
@@ -177,21 +177,7 @@ export class AnnounceAccounting {
     const { pubkey, eventId, createdAt, announce: a } = input
     const ih = a.infoHash
     const session = a.session ?? ''
-    const inputs = this.stmt.inputs.get(
-      eventId,
-      pubkey,
-      ih,
-      pubkey,
-      ih,
-      pubkey,
-      ih,
-      pubkey,
-      pubkey,
-      pubkey,
-      pubkey,
-      ih,
-      session,
-    ) as InputsRow
+    const inputs = this.stmt.inputs.get(...inputsParams(input)) as InputsRow
     if (inputs.seen !== 0n) return noChange('duplicate: already have this event')
     const state = stateOf(inputs)
     if (state !== undefined && createdAt < Number(state.created_at)) {
@@ -234,7 +220,7 @@ export class AnnounceAccounting {
       // The journal refuses the overdraft before writing anything, so a
       // refusal leaves the state, carry and seen ids untouched.
       try {
-        this.escrow.fund(ih, pubkey, downCharge.tokens, `announce:${eventId}`, now)
+        this.escrow.fund(ih, pubkey, downCharge.tokens, announceRef(eventId), now)
       } catch (e) {
         if (e instanceof InsufficientFunds) return blocked(e.need, e.have)
         throw e
@@ -259,6 +245,19 @@ export class AnnounceAccounting {
     )
     runLater(this.stmt.markSeen, eventId, createdAt)
     return { accept: true, charged: downCharge.tokens, claimed: upCharge.tokens, capped }
+  }
+
+  /**
+   * Sends the read {@link apply} starts with ahead, with the caller's next
+   * round trip (the relay's recheck of the stored announce), on PostgreSQL.
+   */
+  readAhead(input: Omit<VerifiedAnnounce, 'createdAt'>): void {
+    readAhead(this.stmt.inputs, ...inputsParams(input))
+    // The charge's posting read too, unless nothing was ever downloaded in
+    // this session, when there is no delta to charge.
+    if (input.announce.downloaded > 0n) {
+      this.escrow.readAheadFund(input.announce.infoHash, input.pubkey, announceRef(input.eventId))
+    }
   }
 
   /**
@@ -303,6 +302,19 @@ export class AnnounceAccounting {
     const elapsed = since === null ? this.limits.firstAnnounceSeconds : createdAt - Number(since)
     return elapsed < 1 ? 1 : elapsed
   }
+}
+
+/** The journal reference of an announce's charge, which makes it once only. */
+function announceRef(eventId: string): string {
+  return `announce:${eventId}`
+}
+
+/** The parameters of the inputs query, in its order. */
+function inputsParams(input: Omit<VerifiedAnnounce, 'createdAt'>): string[] {
+  const { pubkey, eventId, announce } = input
+  const ih = announce.infoHash
+  const session = announce.session ?? ''
+  return [eventId, pubkey, ih, pubkey, ih, pubkey, ih, pubkey, pubkey, pubkey, pubkey, ih, session]
 }
 
 /** The session's state from the inputs row, undefined when it has none. */

@@ -129,19 +129,24 @@ export class Escrow {
    */
   fund(infoHash: string, payer: string, amount: bigint, ref: string, at: number): number {
     positive(amount, 'escrow payment')
-    const swarm = swarmAccount(infoHash)
+    const [from, to] = fundAccounts(infoHash, payer)
     const posting = this.journal.post({
       kind: 'download',
       ref,
       at,
       memo: infoHash,
       lines: [
-        { account: userAccount(payer), currency: 'TSEED', amount: -amount },
-        { account: swarm, currency: 'TSEED', amount },
+        { ...from, amount: -amount },
+        { ...to, amount },
       ],
     })
     runLater(this.stmt.insertLot, infoHash, payer, posting.id, amount, amount, at)
     return posting.id
+  }
+
+  /** Sends the read of {@link fund} with this `ref` ahead (see Journal.readAheadPost). */
+  readAheadFund(infoHash: string, payer: string, ref: string): void {
+    this.journal.readAheadPost(ref, fundAccounts(infoHash, payer))
   }
 
   /** Records an upload claim of `amount` TSEED on the swarm's escrow. */
@@ -315,6 +320,14 @@ export class Escrow {
  * Splits `escrow` among claimants (pro rata, largest remainder), aggregated
  * per pubkey in order of each pubkey's first open claim.
  */
+/** A payment into escrow moves TSEED from the payer's account to the swarm's, in this order. */
+function fundAccounts(infoHash: string, payer: string) {
+  return [
+    { account: userAccount(payer), currency: 'TSEED' as const },
+    { account: swarmAccount(infoHash), currency: 'TSEED' as const },
+  ] as const
+}
+
 export function distribute(
   escrow: bigint,
   claims: readonly { pubkey: string; remaining: bigint }[],

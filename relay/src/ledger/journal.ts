@@ -5,7 +5,13 @@
  */
 import { CURRENCIES, isCurrency, type Currency } from '../../../src/balance/currency'
 import { MAX_AMOUNT } from '../../../src/balance/units'
-import { runLater, transactionRun, type SqlDatabase, type SqlStatement } from '../store/database'
+import {
+  readAhead,
+  runLater,
+  transactionRun,
+  type SqlDatabase,
+  type SqlStatement,
+} from '../store/database'
 import { assertAccount, isExternal } from './accounts'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import { migrateLedger } from './schema'
@@ -211,16 +217,25 @@ export class Journal {
     ref: string,
     lines: readonly PostingLine[],
   ): { used: boolean; lastId: bigint; balances: bigint[] } {
-    const row = this.forLines(lines.length).inputs.get(
-      ref,
-      ...lines.flatMap((l) => [l.account, l.currency]),
-    ) as Record<string, bigint | null>
+    const row = this.forLines(lines.length).inputs.get(...inputsParams(ref, lines)) as Record<
+      string,
+      bigint | null
+    >
     return {
       // Anything but a plain 0 refuses: a duplicate would post twice.
       used: row.used !== 0n,
       lastId: row.last_id ?? 0n,
       balances: lines.map((_, i) => row[`b${i}`] ?? 0n),
     }
+  }
+
+  /**
+   * Sends the read a {@link post} of `ref` with these lines' accounts starts
+   * with ahead, with the caller's next round trip, on PostgreSQL (see
+   * readAhead in store/database.ts).
+   */
+  readAheadPost(ref: string, lines: readonly Omit<PostingLine, 'amount'>[]): void {
+    readAhead(this.forLines(lines.length).inputs, ...inputsParams(ref, lines))
   }
 
   /**
@@ -399,6 +414,11 @@ function splitKey(key: string): [string, Currency] {
 }
 
 /** Validates a posting without touching the database; returns its lines. */
+/** The parameters of a posting's inputs query, in its order. */
+function inputsParams(ref: string, lines: readonly Omit<PostingLine, 'amount'>[]): string[] {
+  return [ref, ...lines.flatMap((l) => [l.account, l.currency])]
+}
+
 function checkPosting(input: PostingInput): readonly PostingLine[] {
   if (!KINDS.has(input.kind)) {
     throw new LedgerError('invalid_input', `unknown posting kind ${JSON.stringify(input.kind)}`)

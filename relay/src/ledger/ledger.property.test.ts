@@ -197,7 +197,16 @@ for (const backend of testBackends()) {
             ...(event === undefined ? {} : { event }),
           },
         }
-        const out = ledger.applyAnnounce(input, now)
+        // Half the time as the relay runs it: the reads sent ahead, inside the
+        // group's transaction, with a read of its own in between.
+        const out =
+          rnd.next() < 0.5
+            ? ledger.applyAnnounce(input, now)
+            : ledger.db.transaction(() => {
+                ledger.readAheadAnnounce(input)
+                ledger.balances(input.pubkey)
+                return ledger.applyAnnounce(input, now)
+              })()
         touchedUsers.add(pk)
         touchedSwarms.add(ih)
         if (out.accept) {

@@ -151,11 +151,24 @@ export class Ledger {
    * @example new Relay({ policy: ledger.announcePolicy() })
    */
   announcePolicy(): AnnouncePolicy {
-    return (ev, announce) =>
+    const policy: AnnouncePolicy = (ev, announce) =>
       this.applyAnnounce(
         { pubkey: ev.pubkey, eventId: ev.id, createdAt: ev.created_at, announce },
         this.clock(),
       )
+    policy.readAhead = (ev, announce) => {
+      this.readAheadAnnounce({ pubkey: ev.pubkey, eventId: ev.id, announce })
+    }
+    return policy
+  }
+
+  /**
+   * Inside a transaction, sends the reads {@link applyAnnounce} of this
+   * announce starts with along with the caller's next read (PostgreSQL; see
+   * readAhead in store/database.ts). Changes nothing else.
+   */
+  readAheadAnnounce(input: Omit<VerifiedAnnounce, 'createdAt'>): void {
+    this.announces.readAhead(input)
   }
 
   /**

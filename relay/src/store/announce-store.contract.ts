@@ -72,6 +72,31 @@ export function announceStoreContract(name: string, make: () => AnnounceStore): 
       )
     })
 
+    it('looks many keys up at once, in their order, hiding expired rows', async () => {
+      const { sk, pubkey } = newKey()
+      const a = signAnnounce(sk, T0)
+      const b = signAnnounce(sk, T0, { downloaded: 3n })
+      await store.put(entry(a), T0)
+      await store.put({ ...entry(b, HASH_B, SESSION_2), expiresAt: T0 + 5 }, T0)
+      const keyA = { pubkey, infoHash: HASH_A, session: SESSION_1 }
+      const keyB = { pubkey, infoHash: HASH_B, session: SESSION_2 }
+      const missing = { pubkey, infoHash: HASH_B, session: SESSION_1 }
+      expect(store.writes.currentMany([missing, keyA, keyB, keyA], T0)).toEqual([
+        undefined,
+        entry(a),
+        { ...entry(b, HASH_B, SESSION_2), expiresAt: T0 + 5 },
+        entry(a),
+      ])
+      expect(store.writes.currentMany([keyB, keyA], T0 + 5)).toEqual([undefined, entry(a)])
+      expect(store.writes.currentMany([], T0)).toEqual([])
+      // More keys than one statement takes on PostgreSQL, found ones last.
+      const many = Array.from({ length: 300 }, () => ({ ...missing, pubkey: newKey().pubkey }))
+      const found = store.writes.currentMany([...many, keyA], T0)
+      expect(found).toHaveLength(301)
+      expect(found.slice(0, 300).every((x) => x === undefined)).toBe(true)
+      expect(found[300]).toEqual(entry(a))
+    })
+
     it('replaces an expired row even with an older created_at', async () => {
       const { sk } = newKey()
       const a = signAnnounce(sk, T0)

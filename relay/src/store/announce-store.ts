@@ -57,6 +57,11 @@ export interface AnnounceStore {
 export interface AnnounceWrites extends TransactionRunner {
   hasId(id: string, now: number): boolean
   current(key: AnnounceKey, now: number): StoredAnnounce | undefined
+  /**
+   * {@link current} for many keys, answered in their order: on PostgreSQL
+   * one round trip for them all.
+   */
+  currentMany(keys: readonly AnnounceKey[], now: number): (StoredAnnounce | undefined)[]
   put(entry: StoredAnnounce, now: number): PutResult
   /**
    * Stores `entry` in place of whatever its key holds, without reading it

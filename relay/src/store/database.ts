@@ -19,6 +19,11 @@ export interface SqlStatement {
    * the next statement (pg-database.ts). Call it through {@link runLater}.
    */
   runLater?(...params: unknown[]): void
+  /**
+   * PostgreSQL only: send this read with the next round trip, so that making
+   * it shortly after costs none (pg-database.ts). Call it through {@link readAhead}.
+   */
+  readAhead?(...params: unknown[]): void
 }
 
 /**
@@ -31,6 +36,16 @@ export interface SqlStatement {
 export function runLater(statement: SqlStatement, ...params: unknown[]): void {
   if (statement.runLater === undefined) statement.run(...params)
   else statement.runLater(...params)
+}
+
+/**
+ * Says that the caller is about to run `statement.get(...params)` (or `all`)
+ * in this transaction. SQLite does nothing; PostgreSQL sends the read with
+ * the connection's next round trip and answers the real call from its rows,
+ * unless something was written in between.
+ */
+export function readAhead(statement: SqlStatement, ...params: unknown[]): void {
+  statement.readAhead?.(...params)
 }
 
 /** `db.transaction(fn)`: call it to run `fn` in a transaction, or a savepoint inside one. */

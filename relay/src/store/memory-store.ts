@@ -60,6 +60,10 @@ class MemoryAnnounces implements AnnounceWrites {
     return entry !== undefined && entry.expiresAt > now ? entry : undefined
   }
 
+  currentMany(keys: readonly AnnounceKey[], now: number): (StoredAnnounce | undefined)[] {
+    return keys.map((key) => this.current(key, now))
+  }
+
   put(entry: StoredAnnounce, now: number): PutResult {
     const key = announceKeyString({
       pubkey: entry.event.pubkey,

@@ -3,6 +3,7 @@ import type { Filter } from '../core/filters'
 import { filterWhere, type FilterColumns } from './filter-sql'
 import { tellOtherProcesses } from './pg/event-feed'
 import {
+  announceKeyString,
   isNewer,
   type AnnounceKey,
   type AnnounceStore,
@@ -11,6 +12,7 @@ import {
   type StoredAnnounce,
 } from './announce-store'
 import {
+  isPostgres,
   migrate,
   openDatabase,
   runLater,
@@ -190,6 +192,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
       },
       hasId: (id, now) => this.hasIdNow(id, now),
       current: (key, now) => this.currentNow(key, now),
+      currentMany: (keys, now) => this.currentManyNow(keys, now),
       put: (entry, now) => run.deferred(() => this.putNow(entry, now)),
       replace: (entry) => {
         run.deferred(() => {
@@ -208,13 +211,41 @@ export class SqliteAnnounceStore implements AnnounceStore {
 
   private currentNow(key: AnnounceKey, now: number): StoredAnnounce | undefined {
     const row = this.currentRow(key)
-    if (row === undefined || row.expires_at <= now) return undefined
-    return {
-      event: JSON.parse(row.event) as NostrEvent,
-      infoHash: key.infoHash,
-      session: key.session,
-      expiresAt: row.expires_at,
+    return row === undefined ? undefined : storedOf(key, row, now)
+  }
+
+  /**
+   * SQLite looks each key up: in-process, that is as cheap as it gets. On
+   * PostgreSQL, one statement per {@link MANY_KEYS} keys, each a round trip.
+   * Its sizes are powers of two (the last key repeats to fill one), so a
+   * handful of statements serve every batch.
+   */
+  private currentManyNow(
+    keys: readonly AnnounceKey[],
+    now: number,
+  ): (StoredAnnounce | undefined)[] {
+    if (!isPostgres(this.db)) return keys.map((key) => this.currentNow(key, now))
+    const found = new Map<string, StoredAnnounce>()
+    for (let at = 0; at < keys.length; at += MANY_KEYS) {
+      const chunk = keys.slice(at, at + MANY_KEYS)
+      let size = 1
+      while (size < chunk.length) size *= 2
+      const values = Array.from({ length: size }, () => '(?, ?, ?)').join(', ')
+      const params = Array.from({ length: size }, (_, i) => {
+        const k = chunk[Math.min(i, chunk.length - 1)] as AnnounceKey
+        return [k.pubkey, k.infoHash, k.session]
+      }).flat()
+      const rows = this.stmt(
+        `SELECT pubkey, info_hash, session, created_at, expires_at, event FROM announces
+         WHERE (pubkey, info_hash, session) IN (VALUES ${values})`,
+      ).all(...params) as (CurrentRow & { pubkey: string; info_hash: string; session: string })[]
+      for (const row of rows) {
+        const key = { pubkey: row.pubkey, infoHash: row.info_hash, session: row.session }
+        const stored = storedOf(key, row, now)
+        if (stored !== undefined) found.set(announceKeyString(key), stored)
+      }
     }
+    return keys.map((key) => found.get(announceKeyString(key)))
   }
 
   /** Stores unless a newer unexpired announce holds the key; call inside a transaction. */
@@ -271,6 +302,24 @@ export class SqliteAnnounceStore implements AnnounceStore {
 
   private stmt(sql: string): SqlStatement {
     return cached(this.statements, sql, () => this.db.prepare(sql))
+  }
+}
+
+/** Keys per statement of currentMany on PostgreSQL: 768 parameters. */
+const MANY_KEYS = 256
+
+/** The stored announce a row of `key` holds, undefined once it expired. */
+function storedOf(
+  key: AnnounceKey,
+  row: Pick<CurrentRow, 'expires_at' | 'event'>,
+  now: number,
+): StoredAnnounce | undefined {
+  if (row.expires_at <= now) return undefined
+  return {
+    event: JSON.parse(row.event) as NostrEvent,
+    infoHash: key.infoHash,
+    session: key.session,
+    expiresAt: row.expires_at,
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { freshSchema, openTestPostgres, postgresUrl } from '../../../../tests/support/postgres'
-import { migrate, runLater } from '../database'
+import { migrate, readAhead, runLater } from '../database'
 import { PgDatabase, PgError, PgLock } from './pg-database'
 
 const url = postgresUrl()
@@ -175,6 +175,59 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
       expect.stringMatching(/^RELEASE SAVEPOINT sp\d+$/),
     ])
     expect(d.prepare('SELECT k FROM t ORDER BY k').pluck().all()).toEqual([1, 3])
+  })
+
+  it('answers a read sent ahead from the rows it brought back, unless something was written since', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY, v BIGINT)')
+    const put = d.prepare(
+      'INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v',
+    )
+    const read = d.prepare('SELECT v FROM t WHERE k = ?').pluck()
+    const other = d.prepare('SELECT count(*) FROM t').pluck()
+    // Outside a transaction there is no next round trip to travel with.
+    readAhead(read, 1)
+    const before = d.roundTrips
+    expect(read.get(1)).toBeUndefined()
+    expect(d.roundTrips - before).toBe(1)
+    d.transaction(() => {
+      runLater(put, 1, 10)
+      readAhead(read, 1)
+      readAhead(read, 2)
+      const start = d.roundTrips
+      // The queued write, both reads ahead and this read: one round trip.
+      expect(other.get()).toBe(1)
+      expect(d.roundTrips - start).toBe(1)
+      // Served from the rows brought back, which saw the write before them.
+      expect(read.get(1)).toBe(10)
+      expect(d.roundTrips - start).toBe(1)
+      // Other parameters are another read: it goes to the server.
+      expect(read.get(3)).toBeUndefined()
+      expect(d.roundTrips - start).toBe(2)
+      // A write in between throws the rows of k = 2 away: the read sees it.
+      runLater(put, 2, 20)
+      expect(read.get(2)).toBe(20)
+      expect(d.roundTrips - start).toBe(3)
+      // So does a unit that rolls back: its write is gone, and so are the rows.
+      readAhead(read, 1)
+      expect(other.get()).toBe(2)
+      expect(() => {
+        d.transaction(() => {
+          put.run(1, 11)
+          throw new Error('refused')
+        })()
+      }).toThrow('refused')
+      expect(read.get(1)).toBe(10)
+      expect(d.roundTrips - start).toBe(6)
+    })()
+    // Rows read ahead do not outlive their transaction: another connection
+    // may write as soon as it ends.
+    d.transaction(() => {
+      readAhead(read, 1)
+      expect(other.get()).toBe(2)
+    })()
+    db(d.schema).prepare('UPDATE t SET v = 12 WHERE k = 1').run()
+    expect(read.get(1)).toBe(12)
   })
 
   it('fails the whole transaction when a queued write fails, and commits none of it', () => {

@@ -77,13 +77,28 @@ interface Prepared {
   name?: string
 }
 
+/** How a read's rows come back. */
+interface ReadShape {
+  pluck: boolean
+  safeIntegers: boolean
+}
+
 /** What the pipeline expects back for one item it sent. */
 interface Sent {
   item: Queued
   /** Set for the PREPARE sent ahead of a statement's first run. */
   preparing?: Prepared
   /** Set for the statement whose rows the caller reads. */
-  read?: { pluck: boolean; safeIntegers: boolean }
+  read?: ReadShape
+  /** Set for a read sent ahead ({@link PgDatabase.readAhead}): where its rows are kept. */
+  ahead?: string
+}
+
+/** A read asked for ahead of its use, not sent yet. */
+interface AheadRead {
+  key: string
+  item: Queued
+  read: ReadShape
 }
 
 /**
@@ -110,7 +125,11 @@ export class PgDatabase implements SqlDatabase {
   private savepoints = 0
   /** Statements not yet sent; see inTransactionRun and runLater. */
   private readonly queue: Queued[] = []
+  /** Reads to send with the next round trip, and the rows of those sent; see readAhead. */
+  private readonly aheadPending: AheadRead[] = []
+  private readonly aheadRows = new Map<string, Result>()
   private closed = false
+  private trips = 0
   readonly schema: string
   /**
    * First key of every advisory lock of this relay: each schema is a database
@@ -161,12 +180,14 @@ export class PgDatabase implements SqlDatabase {
    */
   exec(sql: string): this {
     this.assertOpen()
+    this.wrote()
     if (this.queue.length > 0 && !sql.includes(';')) {
       this.queue.push({ sql })
       this.pipeline()
       return this
     }
     if (this.queue.length > 0) this.pipeline()
+    this.trips++
     this.pq.exec(sql)
     this.check()
     const rolledBack = sql === 'COMMIT' && this.pq.cmdStatus() !== 'COMMIT'
@@ -187,12 +208,40 @@ export class PgDatabase implements SqlDatabase {
    * succeed (docs/scaling.md).
    */
   runLater(sql: string, params: readonly unknown[]): void {
+    this.wrote()
     if (!this.inTransaction) {
       this.query(sql, params, true, false)
       return
     }
     checkCount(this.statement(sql).params, params)
     this.queue.push({ sql, params })
+  }
+
+  /** Statements and pipelines sent and waited for so far; a first PREPARE is not counted. */
+  get roundTrips(): number {
+    return this.trips
+  }
+
+  /**
+   * Asks, inside a transaction, for a read the caller is about to make: it
+   * travels with the connection's next round trip, and the same statement
+   * with the same parameters then returns its rows without a round trip of
+   * its own. Any write, rollback or transaction end in between throws those
+   * rows away, so a read served this way sees exactly what running it then
+   * would (no other connection writes while this one holds the write lock).
+   * Outside a transaction it does nothing.
+   */
+  readAhead(sql: string, params: readonly unknown[], pluck: boolean, safeIntegers: boolean): void {
+    if (!this.inTransaction) return
+    checkCount(this.statement(sql).params, params)
+    const read = { pluck, safeIntegers }
+    this.aheadPending.push({ key: aheadKey(sql, params, read), item: { sql, params }, read })
+  }
+
+  /** Something was or will be written: rows read ahead may no longer be what a read would see. */
+  private wrote(): void {
+    this.aheadPending.length = 0
+    this.aheadRows.clear()
   }
 
   transaction<F extends AnyFunction>(fn: F): SqlTransaction<F> {
@@ -236,6 +285,7 @@ export class PgDatabase implements SqlDatabase {
     // Prepared like any write: a text with the payload spliced in would be
     // parsed and planned anew for every announce.
     const params = [this.channel, `${this.origin} ${payload}`]
+    this.wrote()
     if (this.inTransaction) this.queue.push({ sql: NOTIFY, params })
     else this.query(NOTIFY, params, true, false)
   }
@@ -302,7 +352,15 @@ export class PgDatabase implements SqlDatabase {
     checkCount(p.params, params)
     const item = { sql, params }
     const read = { pluck, safeIntegers }
-    if (this.queue.length > (readOnly ? this.heldBack() : 0)) {
+    if (readOnly && this.aheadRows.size > 0) {
+      const key = aheadKey(sql, params, read)
+      const rows = this.aheadRows.get(key)
+      this.aheadRows.delete(key)
+      if (rows !== undefined) return rows
+    }
+    if (!readOnly) this.wrote()
+    const pipelined = this.queue.length > (readOnly ? this.heldBack() : 0)
+    if (pipelined || this.aheadPending.length > 0) {
       return this.pipeline({ item, read }, readOnly) as Result
     }
     if (p.name === undefined) {
@@ -312,6 +370,7 @@ export class PgDatabase implements SqlDatabase {
       this.pq.clear()
       p.name = name
     }
+    this.trips++
     this.pq.execPrepared(p.name, params.map(toText))
     this.check()
     const result = this.read(pluck, safeIntegers)
@@ -350,6 +409,8 @@ export class PgDatabase implements SqlDatabase {
       item.sent = true
       sent.push({ item })
     }
+    for (const a of this.aheadPending.splice(0))
+      sent.push({ item: a.item, read: a.read, ahead: a.key })
     if (last !== undefined) sent.push(last)
     if (!pq.enterPipelineMode()) throw this.connectionError('cannot start a pipeline')
     const expected: Sent[] = []
@@ -375,6 +436,7 @@ export class PgDatabase implements SqlDatabase {
         }
         expected.push(s)
       }
+      this.trips++
       this.sent(pq.pipelineSync())
       for (const e of expected) {
         if (!pq.getResult()) throw this.connectionError('a result is missing')
@@ -382,8 +444,11 @@ export class PgDatabase implements SqlDatabase {
         if (status === 'PGRES_FATAL_ERROR') failure ??= this.resultError(status)
         else if (status !== 'PGRES_PIPELINE_ABORTED') {
           if (e.preparing !== undefined) unconfirmed.delete(e.preparing)
-          else if (e.read !== undefined) result = this.read(e.read.pluck, e.read.safeIntegers)
-          else if (e.item.sql === 'COMMIT' && pq.cmdStatus() !== 'COMMIT') {
+          else if (e.read !== undefined) {
+            const rows = this.read(e.read.pluck, e.read.safeIntegers)
+            if (e.ahead === undefined) result = rows
+            else this.aheadRows.set(e.ahead, rows)
+          } else if (e.item.sql === 'COMMIT' && pq.cmdStatus() !== 'COMMIT') {
             failure ??= rolledBackError()
           }
         }
@@ -399,7 +464,11 @@ export class PgDatabase implements SqlDatabase {
       pq.clear()
       pq.exitPipelineMode()
     }
-    if (failure !== undefined) throw failure
+    if (failure !== undefined) {
+      // The transaction is aborted: no read may be answered as if it were not.
+      this.wrote()
+      throw failure
+    }
     return result
   }
 
@@ -430,6 +499,7 @@ export class PgDatabase implements SqlDatabase {
   private inTransactionRun<T>(fn: () => T): T {
     if (this.depth === 0) {
       this.assertOpen()
+      this.wrote()
       const begin: Queued = { sql: 'BEGIN', control: true }
       this.queue.push(begin, {
         sql: `SELECT pg_advisory_xact_lock(${this.lockSpace}, ${PgLock.writes})`,
@@ -452,6 +522,7 @@ export class PgDatabase implements SqlDatabase {
         throw err
       } finally {
         this.depth = 0
+        this.wrote()
       }
     }
     const name = `sp${++this.savepoints}`
@@ -466,6 +537,7 @@ export class PgDatabase implements SqlDatabase {
       else this.queue.push({ sql: `RELEASE SAVEPOINT ${name}`, control: true })
       return value
     } catch (err) {
+      this.wrote()
       // Unsent, nothing after it was sent either (a flush sends a prefix of
       // the queue), so undoing the unit is forgetting its part of the queue.
       if (open.sent !== true) {
@@ -590,6 +662,7 @@ export class PgDatabase implements SqlDatabase {
     this.pq = new Libpq()
     this.prepared.clear()
     this.queue.length = 0
+    this.wrote()
     this.connect()
   }
 }
@@ -630,6 +703,11 @@ class PgStatement implements SqlStatement {
     this.db.runLater(this.sql, params)
   }
 
+  /** See {@link PgDatabase.readAhead}; only a plain SELECT can be read ahead. */
+  readAhead(...params: unknown[]): void {
+    if (this.readOnly) this.db.readAhead(this.sql, params, this.plucking, this.bigints)
+  }
+
   get(...params: unknown[]): unknown {
     return this.all(...params)[0]
   }
@@ -659,6 +737,12 @@ function rolledBackError(): PgError {
     'PostgreSQL rolled the transaction back: a statement in it had failed',
     undefined,
   )
+}
+
+/** Tells one read from another: the statement, how its rows come back, and its parameters. */
+function aheadKey(sql: string, params: readonly unknown[], read: ReadShape): string {
+  const values = params.map((v) => toText(v) ?? '\u0002').join('\u0001')
+  return `${read.pluck ? 1 : 0}${read.safeIntegers ? 1 : 0}\u0000${sql}\u0000${values}`
 }
 
 function checkCount(expected: number, params: readonly unknown[]): void {
