@@ -122,8 +122,8 @@ export class AnnounceAccounting {
     const db: SqlDatabase = journal.db
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
     this.stmt = {
-      // One round trip for everything an announce reads, which on PostgreSQL
-      // is most of its cost (docs/scaling.md). The session's state comes
+      // One query for everything an announce reads: on PostgreSQL every
+      // statement costs the server protocol work of its own (docs/scaling.md). The session's state comes
       // from the LEFT JOIN; the rest are scalar subqueries.
       inputs: p(
         `SELECT

@@ -210,8 +210,8 @@ export class Journal {
   /**
    * Whether `ref` was used, the newest posting id (0n for none), and each
    * line's balance (0n for an account never posted to), in one query: on
-   * PostgreSQL every read is a round trip, and this is the only one a
-   * posting makes.
+   * PostgreSQL every read needs a round trip (one it can share; see
+   * readAheadPost), and this is the only read a posting makes.
    */
   private postingInputs(
     ref: string,

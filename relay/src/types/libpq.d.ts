@@ -22,7 +22,6 @@ declare module 'libpq' {
     cmdTuples(): string
     /** PQTRANS_IDLE 0, ACTIVE 1, INTRANS 2, INERROR 3, UNKNOWN 4 (connection bad). */
     transactionStatus(): number
-    escapeLiteral(text: string): string
     escapeIdentifier(text: string): string
     clear(): void
     // Pipeline mode (libpq 14+): several statements, one round trip.

@@ -491,10 +491,12 @@ export class PgDatabase implements SqlDatabase {
   /**
    * Transactions and savepoints cost no round trip of their own: BEGIN (with
    * the write lock), SAVEPOINT, RELEASE and ROLLBACK TO are queued and go out
-   * with the next statement or the COMMIT. A savepoint no statement ran in
-   * is never sent at all. With the writes queued too (runLater), a group of
-   * announces costs a round trip per read, plus one for the COMMIT
-   * (docs/scaling.md).
+   * with the next statement or the COMMIT. A savepoint is sent only once a
+   * read follows one of its unit's writes (see pipeline), so an announce,
+   * which reads and then only writes, never sends one. With the writes
+   * queued too (runLater) and the ledger's reads sent ahead (readAhead), a
+   * group of announces costs a round trip per announce, plus one for the
+   * COMMIT (docs/scaling.md).
    */
   private inTransactionRun<T>(fn: () => T): T {
     if (this.depth === 0) {
