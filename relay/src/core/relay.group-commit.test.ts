@@ -42,7 +42,7 @@ function setup(policy: (db: SqliteDatabase) => AnnouncePolicy, opts: Partial<Rel
     announces: () => reader.prepare('SELECT id FROM announces').pluck().all() as string[],
     charges: () => reader.prepare('SELECT event_id FROM charges').pluck().all() as string[],
   }
-  return { db, relay, durable }
+  return { db, relay, store, durable }
 }
 
 /** A policy that records a charge row, then accepts or refuses as `decide` says. */
@@ -68,6 +68,49 @@ describe('Relay with a SQLite store: group commit', () => {
     expect(relay.stats.groupCommits).toMatchObject({ groups: 1, units: 20 })
     expect(new Set(durable.announces())).toEqual(new Set(events.map((e) => e.id)))
     expect(new Set(durable.charges())).toEqual(new Set(events.map((e) => e.id)))
+  })
+
+  it("lets the policy read ahead in each announce's unit, before the recheck and only then", async () => {
+    const calls: string[] = []
+    const { relay, db } = setup(() => {
+      const policy: AnnouncePolicy = (ev) => {
+        calls.push(`decide ${ev.id}`)
+        return { accept: true }
+      }
+      policy.readAhead = (ev) => {
+        calls.push(`ahead ${ev.id} ${db.inTransaction ? 'in' : 'outside'} the group`)
+      }
+      return policy
+    })
+    const c = new RecordingClient()
+    const ev = signAnnounce(newKey().sk, now())
+    await relay.handleMessage(c, frame(ev))
+    // The same event again is a duplicate before verification: no unit, no read ahead.
+    await relay.handleMessage(c, frame(ev))
+    expect(calls).toEqual([`ahead ${ev.id} in the group`, `decide ${ev.id}`])
+    expect(c.of('OK').map((m) => m[2])).toEqual([true, true])
+  })
+
+  it('looks up the stored announces of one turn in one call, before verification', async () => {
+    const { relay, store } = setup(charging(() => undefined))
+    const c = new RecordingClient()
+    const events = Array.from({ length: 10 }, () => signAnnounce(newKey().sk, now()))
+    await Promise.all(events.map((ev) => relay.handleMessage(c, frame(ev))))
+    const writes = store.writes
+    const lookups: number[] = []
+    const currentMany = writes.currentMany.bind(writes)
+    writes.currentMany = (keys, t) => {
+      lookups.push(keys.length)
+      return currentMany(keys, t)
+    }
+    await Promise.all(events.map((ev) => relay.handleMessage(c, frame(ev))))
+    expect(lookups).toEqual([10])
+    expect(
+      c
+        .of('OK')
+        .slice(10)
+        .map((m) => m[3]),
+    ).toEqual(events.map(() => 'duplicate: already have this event'))
   })
 
   it('sends OK only when the announce and its charge are durable', async () => {

@@ -123,8 +123,9 @@ export class AnnounceAccounting {
     const p = (sql: string) => db.prepare(sql).safeIntegers(true)
     this.stmt = {
       // One query for everything an announce reads: on PostgreSQL every
-      // statement costs the server protocol work of its own (docs/scaling.md). The session's state comes
-      // from the LEFT JOIN; the rest are scalar subqueries.
+      // statement costs the server protocol work of its own (docs/scaling.md).
+      // The session's state comes from the LEFT JOIN; the rest are scalar
+      // subqueries.
       inputs: p(
         `SELECT
            EXISTS (SELECT 1 FROM ledger_announce_seen WHERE event_id = ?) AS seen,

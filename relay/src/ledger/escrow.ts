@@ -316,10 +316,6 @@ export class Escrow {
   }
 }
 
-/**
- * Splits `escrow` among claimants (pro rata, largest remainder), aggregated
- * per pubkey in order of each pubkey's first open claim.
- */
 /** A payment into escrow moves TSEED from the payer's account to the swarm's, in this order. */
 function fundAccounts(infoHash: string, payer: string) {
   return [
@@ -328,6 +324,10 @@ function fundAccounts(infoHash: string, payer: string) {
   ] as const
 }
 
+/**
+ * Splits `escrow` among claimants (pro rata, largest remainder), aggregated
+ * per pubkey in order of each pubkey's first open claim.
+ */
 export function distribute(
   escrow: bigint,
   claims: readonly { pubkey: string; remaining: bigint }[],

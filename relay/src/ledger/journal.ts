@@ -413,12 +413,12 @@ function splitKey(key: string): [string, Currency] {
   return [key.slice(space + 1), key.slice(0, space) as Currency]
 }
 
-/** Validates a posting without touching the database; returns its lines. */
 /** The parameters of a posting's inputs query, in its order. */
 function inputsParams(ref: string, lines: readonly Omit<PostingLine, 'amount'>[]): string[] {
   return [ref, ...lines.flatMap((l) => [l.account, l.currency])]
 }
 
+/** Validates a posting without touching the database; returns its lines. */
 function checkPosting(input: PostingInput): readonly PostingLine[] {
   if (!KINDS.has(input.kind)) {
     throw new LedgerError('invalid_input', `unknown posting kind ${JSON.stringify(input.kind)}`)

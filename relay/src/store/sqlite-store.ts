@@ -238,7 +238,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
       const rows = this.stmt(
         `SELECT pubkey, info_hash, session, created_at, expires_at, event FROM announces
          WHERE (pubkey, info_hash, session) IN (VALUES ${values})`,
-      ).all(...params) as (CurrentRow & { pubkey: string; info_hash: string; session: string })[]
+      ).all(...params) as (StoredRow & { pubkey: string; info_hash: string; session: string })[]
       for (const row of rows) {
         const key = { pubkey: row.pubkey, infoHash: row.info_hash, session: row.session }
         const stored = storedOf(key, row, now)
@@ -305,15 +305,14 @@ export class SqliteAnnounceStore implements AnnounceStore {
   }
 }
 
+/** What a stored announce is rebuilt from, with its key. */
+type StoredRow = Pick<CurrentRow, 'expires_at' | 'event'>
+
 /** Keys per statement of currentMany on PostgreSQL: 768 parameters. */
 const MANY_KEYS = 256
 
 /** The stored announce a row of `key` holds, undefined once it expired. */
-function storedOf(
-  key: AnnounceKey,
-  row: Pick<CurrentRow, 'expires_at' | 'event'>,
-  now: number,
-): StoredAnnounce | undefined {
+function storedOf(key: AnnounceKey, row: StoredRow, now: number): StoredAnnounce | undefined {
   if (row.expires_at <= now) return undefined
   return {
     event: JSON.parse(row.event) as NostrEvent,

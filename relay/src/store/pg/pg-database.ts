@@ -535,8 +535,11 @@ export class PgDatabase implements SqlDatabase {
       const value = fn()
       // Unsent, the savepoint is dropped and the unit's queued writes simply
       // become the enclosing transaction's: nothing of them reached the server.
-      if (open.sent !== true) this.queue.splice(this.queue.indexOf(open), 1)
-      else this.queue.push({ sql: `RELEASE SAVEPOINT ${name}`, control: true })
+      if (open.sent === true) this.queue.push({ sql: `RELEASE SAVEPOINT ${name}`, control: true })
+      else {
+        const at = this.queue.indexOf(open)
+        if (at >= 0) this.queue.splice(at, 1)
+      }
       return value
     } catch (err) {
       this.wrote()
@@ -743,7 +746,7 @@ function rolledBackError(): PgError {
 
 /** Tells one read from another: the statement, how its rows come back, and its parameters. */
 function aheadKey(sql: string, params: readonly unknown[], read: ReadShape): string {
-  const values = params.map((v) => toText(v) ?? '\u0002').join('\u0001')
+  const values = JSON.stringify(params.map(toText))
   return `${read.pluck ? 1 : 0}${read.safeIntegers ? 1 : 0}\u0000${sql}\u0000${values}`
 }
 
