@@ -26,8 +26,14 @@ export interface LockTimes {
 }
 
 export function timeWriteLock(db: PgDatabase): { readonly times: LockTimes } {
-  const times: LockTimes = { transactions: 0, roundTrips: 0, waitMs: 0, holdMs: 0 }
-  Object.defineProperty(times, 'roundTrips', { get: () => db.roundTrips, enumerable: true })
+  const times: LockTimes = {
+    transactions: 0,
+    get roundTrips() {
+      return db.roundTrips
+    },
+    waitMs: 0,
+    holdMs: 0,
+  }
   /** When this process got the lock; undefined outside a transaction that sent a statement. */
   let heldSince: number | undefined
   const query = db.query.bind(db)

@@ -147,10 +147,7 @@ async function publishUntilDead(
   const byId = new Map(announces.map((a) => [a.ev.id, a]))
   let sent = 0
   let answered = 0
-  // A kill can land while the sockets are still connecting (on a loaded
-  // machine the relay takes longer to answer): a socket that never opened
-  // sends nothing, and nothing of it can have been acknowledged.
-  const opening = await Promise.allSettled(
+  const sockets = await Promise.all(
     Array.from({ length: connections }, () => {
       const ws = new WebSocket(relay.url)
       return new Promise<WebSocket>((resolve, reject) => {
@@ -161,7 +158,6 @@ async function publishUntilDead(
       })
     }),
   )
-  const sockets = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))
   onOpen()
   await Promise.all(
     sockets.map(
@@ -199,13 +195,14 @@ async function publishUntilDead(
   return { sent, answered }
 }
 
-/** Two new users fund themselves over HTTP: a deposit, then a swap into TSEED. */
 /** SIGKILLs `relay` at a random moment of {@link KILL_WINDOW_MS} from now. */
 function killLater(relay: RelayProcess): NodeJS.Timeout {
   const [from, to] = KILL_WINDOW_MS
   const after = from + Math.floor(Math.random() * (to - from))
   return setTimeout(() => relay.child.kill('SIGKILL'), after)
 }
+
+/** Two new users fund themselves over HTTP: a deposit, then a swap into TSEED. */
 
 async function fundOverHttp(run: CrashRun, relay: RelayProcess): Promise<void> {
   await Promise.all(

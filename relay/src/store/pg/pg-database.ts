@@ -208,12 +208,12 @@ export class PgDatabase implements SqlDatabase {
    * succeed (docs/scaling.md).
    */
   runLater(sql: string, params: readonly unknown[]): void {
-    this.wrote()
     if (!this.inTransaction) {
       this.query(sql, params, true, false)
       return
     }
     checkCount(this.statement(sql).params, params)
+    this.wrote()
     this.queue.push({ sql, params })
   }
 
@@ -282,12 +282,9 @@ export class PgDatabase implements SqlDatabase {
    * savepoint drops it), in commit order.
    */
   notify(payload: string): void {
-    // Prepared like any write: a text with the payload spliced in would be
-    // parsed and planned anew for every announce.
-    const params = [this.channel, `${this.origin} ${payload}`]
-    this.wrote()
-    if (this.inTransaction) this.queue.push({ sql: NOTIFY, params })
-    else this.query(NOTIFY, params, true, false)
+    // Queued like any write, and prepared: a text with the payload spliced
+    // in would be parsed and planned anew for every announce.
+    this.runLater(NOTIFY, [this.channel, `${this.origin} ${payload}`])
   }
 
   /**
