@@ -35,6 +35,13 @@ export type AnnouncePolicy = ((
    * along with it (see readAhead in store/database.ts). Optional.
    */
   readAhead?: (ev: NostrEvent, announce: Kind21000Announce) => void
+  /**
+   * The keys of every row the policy reads or writes for this announce
+   * (scopeKey in store/database.ts). With them, the relay runs the
+   * announce's unit scoped, and on PostgreSQL its reads may go ahead of an
+   * unrelated announce's writes. Optional: without it, they wait.
+   */
+  touches?: (ev: NostrEvent, announce: Kind21000Announce) => readonly string[]
 }
 
 /** The default policy: every valid announce is accepted. */

@@ -139,4 +139,78 @@ describe('GroupCommit', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected'])
     expect(committed(reader)).toEqual([])
   })
+
+  it('runs units that share a key in submission order, a round at a time, each round prefetched first', async () => {
+    const { db, runner } = setup()
+    const log: string[] = []
+    const scopes: string[][] = []
+    const scoped: TransactionRunner = {
+      ...runner,
+      get inTransaction() {
+        return db.inTransaction
+      },
+      scoped: <T>(keys: readonly string[], fn: () => T): T => {
+        scopes.push([...keys])
+        return fn()
+      },
+    }
+    const group = new GroupCommit(scoped, silent)
+    const unit = (name: string, keys: string[]) =>
+      group.submit(
+        () => {
+          log.push(`run ${name}`)
+          return { value: name }
+        },
+        { keys, prefetch: () => log.push(`prefetch ${name}`) },
+      )
+    const results = await Promise.all([
+      unit('A', ['a']),
+      unit('B', ['a', 'b']),
+      unit('C', ['c']),
+      unit('D', ['b']),
+      unit('E', ['e']),
+    ])
+    // Each promise still gets its own unit's value.
+    expect(results).toEqual(['A', 'B', 'C', 'D', 'E'])
+    // B shares a with A and waits; D shares b with B, so it waits behind it.
+    expect(log).toEqual([
+      'prefetch A',
+      'prefetch C',
+      'prefetch E',
+      'run A',
+      'run C',
+      'run E',
+      'prefetch B',
+      'run B',
+      'prefetch D',
+      'run D',
+    ])
+    // Prefetch and unit alike run inside their unit's scope.
+    expect(scopes).toHaveLength(10)
+    expect(scopes[0]).toEqual(['a'])
+    expect(scopes[3]).toEqual(['a'])
+  })
+
+  it('runs a group in submission order when one of its units has no keys', async () => {
+    const { db, runner } = setup()
+    const log: string[] = []
+    const scoped: TransactionRunner = {
+      ...runner,
+      get inTransaction() {
+        return db.inTransaction
+      },
+      scoped: (_keys, fn) => fn(),
+    }
+    const group = new GroupCommit(scoped, silent)
+    const unit = (name: string, keys?: string[]) =>
+      group.submit(
+        () => {
+          log.push(name)
+          return { value: name }
+        },
+        keys === undefined ? {} : { keys, prefetch: () => log.push(`prefetch ${name}`) },
+      )
+    await Promise.all([unit('A', ['a']), unit('B', ['a']), unit('C'), unit('D', ['d'])])
+    expect(log).toEqual(['prefetch A', 'prefetch B', 'prefetch D', 'A', 'B', 'C', 'D'])
+  })
 })

@@ -9,6 +9,8 @@ export interface TransactionRunner {
   transaction<T>(fn: () => T): T
   /** False once SQLite ended the transaction on its own (it does after some I/O errors). */
   readonly inTransaction: boolean
+  /** Runs `fn` as a unit keyed by `keys` (scoped in store/database.ts). Optional. */
+  scoped?<T>(keys: readonly string[], fn: () => T): T
 }
 
 /** What one unit of grouped work returns: its result, and whether its writes are kept. */
@@ -23,10 +25,50 @@ export class GroupCommitError extends Error {
   override name = 'GroupCommitError'
 }
 
-interface Job {
+/** What a unit says about itself, so the database can do more of the group at once. */
+export interface UnitOptions {
+  /** Every row the unit touches, by scope key (scoped in store/database.ts). */
+  keys?: readonly string[]
+  /**
+   * With `keys`: asks for the reads the unit will make (readAhead in
+   * store/database.ts). The group asks for every unit's before running the
+   * first, so on PostgreSQL they all go in one round trip.
+   */
+  prefetch?: () => void
+}
+
+interface Job extends UnitOptions {
   work: () => GroupWork<unknown>
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
+}
+
+/** A job and its place in the group. */
+interface Placed {
+  job: Job
+  at: number
+}
+
+/**
+ * The units to run next, and those to run after them. When every unit has
+ * keys, a unit sharing a key with an earlier one waits for the next round,
+ * and so does any later unit sharing a key with it: units that share a key
+ * still run in submission order, and each round's units are independent.
+ * On PostgreSQL a round's reads then all go ahead in one round trip, and
+ * none is made stale by a write of its own round (see prefetch). A unit
+ * without keys could touch anything: the group then runs in order.
+ */
+function nextRound(pending: readonly Placed[]): { now: Placed[]; later: Placed[] } {
+  if (pending.some((p) => p.job.keys === undefined)) return { now: [...pending], later: [] }
+  const taken = new Set<string>()
+  const now: Placed[] = []
+  const later: Placed[] = []
+  for (const p of pending) {
+    const keys = p.job.keys ?? []
+    ;(keys.some((k) => taken.has(k)) ? later : now).push(p)
+    for (const k of keys) taken.add(k)
+  }
+  return { now, later }
 }
 
 /** Thrown inside a savepoint to undo it while still handing back a value. */
@@ -46,8 +88,10 @@ class Rollback extends Error {
  * them acknowledges durable work only. If the commit fails, every unit of the
  * group rejects with {@link GroupCommitError}.
  *
- * Units run in submission order, synchronously: nothing else on the event
- * loop can interleave with an open group transaction.
+ * Units run synchronously: nothing else on the event loop can interleave
+ * with an open group transaction. They run in submission order, except that
+ * when every unit of a group names its keys (UnitOptions), a unit may run
+ * after a later one it shares no key with (see nextRound).
  */
 export class GroupCommit {
   private queue: Job[] = []
@@ -66,9 +110,10 @@ export class GroupCommit {
    * value once the group has committed. A throw from `work` undoes its
    * savepoint and rejects this promise only.
    */
-  submit<T>(work: () => GroupWork<T>): Promise<T> {
+  submit<T>(work: () => GroupWork<T>, options: UnitOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject })
+      const { keys, prefetch } = options
+      this.queue.push({ work, keys, prefetch, resolve: resolve as (v: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
         // setImmediate runs after the I/O callbacks of this turn, so every
@@ -99,7 +144,13 @@ export class GroupCommit {
     const started = performance.now()
     try {
       this.db.transaction(() => {
-        for (const job of jobs) outcomes.push(this.runUnit(job))
+        let pending = jobs.map((job, at) => ({ job, at }))
+        while (pending.length > 0) {
+          const { now, later } = nextRound(pending)
+          this.prefetch(now.map((p) => p.job))
+          for (const { job, at } of now) outcomes[at] = this.runUnit(job)
+          pending = later
+        }
       })
     } catch (err) {
       this.logger.error('relay: a group commit failed; none of its events were acknowledged', err)
@@ -117,14 +168,35 @@ export class GroupCommit {
     })
   }
 
+  /**
+   * Asks for every scoped unit's reads. Only a hint: a unit whose prefetch
+   * throws makes its reads itself, and its own run reports what is wrong.
+   */
+  private prefetch(jobs: readonly Job[]): void {
+    const db = this.db
+    if (db.scoped === undefined) return
+    for (const { keys, prefetch } of jobs) {
+      if (keys === undefined || prefetch === undefined) continue
+      try {
+        db.scoped(keys, prefetch)
+      } catch {
+        // See above.
+      }
+    }
+  }
+
   private runUnit(job: Job): { ok: true; value: unknown } | { ok: false; error: unknown } {
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown }
-    try {
-      const value = this.db.transaction(() => {
+    const unit = () =>
+      this.db.transaction(() => {
         const result = job.work()
         if (result.rollback === true) throw new Rollback(result.value)
         return result.value
       })
+    const { keys } = job
+    try {
+      const value =
+        keys === undefined || this.db.scoped === undefined ? unit() : this.db.scoped(keys, unit)
       outcome = { ok: true, value }
     } catch (err) {
       outcome = err instanceof Rollback ? { ok: true, value: err.value } : { ok: false, error: err }

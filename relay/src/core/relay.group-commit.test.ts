@@ -91,6 +91,62 @@ describe('Relay with a SQLite store: group commit', () => {
     expect(c.of('OK').map((m) => m[2])).toEqual([true, true])
   })
 
+  it("runs announces as units scoped by the policy's keys and the announcer's, reads prefetched a round at a time", async () => {
+    const calls: string[] = []
+    const name = new Map<string, string>()
+    const { relay, store } = setup(() => {
+      const policy: AnnouncePolicy = (ev) => {
+        calls.push(`decide ${name.get(ev.id)}`)
+        return { accept: true }
+      }
+      policy.readAhead = (ev) => {
+        calls.push(`ahead ${name.get(ev.id)}`)
+      }
+      policy.touches = (_ev, announce) => [`swarm:${announce.infoHash}`]
+      return policy
+    })
+    const scopes: string[][] = []
+    const writes = store.writes
+    const scoped = writes.scoped?.bind(writes)
+    expect(scoped).toBeDefined()
+    writes.scoped = <T>(keys: readonly string[], fn: () => T): T => {
+      scopes.push([...keys])
+      return (scoped as NonNullable<typeof scoped>)(keys, fn)
+    }
+    const one = newKey()
+    const two = newKey()
+    const a = signAnnounce(one.sk, now(), { infoHash: HASH_A })
+    const b = signAnnounce(one.sk, now(), { infoHash: HASH_B })
+    const c2 = signAnnounce(two.sk, now(), { infoHash: HASH_B })
+    name.set(a.id, 'a').set(b.id, 'b').set(c2.id, 'c')
+    const c = new RecordingClient()
+    await Promise.all([a, b, c2].map((ev) => relay.handleMessage(c, frame(ev))))
+    expect(c.of('OK').every((m) => m[2] === true)).toBe(true)
+    // b shares its announcer with a, and c its swarm with b: both wait for
+    // the next round, in order. Each round's reads are asked for first.
+    expect(calls).toEqual([
+      'ahead a',
+      'ahead a',
+      'decide a',
+      'ahead b',
+      'ahead b',
+      'decide b',
+      'ahead c',
+      'ahead c',
+      'decide c',
+    ])
+    // Each unit's prefetch, then its run, under the same keys.
+    const keysOf = (swarm: string, pubkey: string) => [`swarm:${swarm}`, `user:${pubkey}`]
+    expect(scopes).toEqual([
+      keysOf(HASH_A, one.pubkey),
+      keysOf(HASH_A, one.pubkey),
+      keysOf(HASH_B, one.pubkey),
+      keysOf(HASH_B, one.pubkey),
+      keysOf(HASH_B, two.pubkey),
+      keysOf(HASH_B, two.pubkey),
+    ])
+  })
+
   it('looks up the stored announces of one turn in one call, before verification', async () => {
     const { relay, store } = setup(charging(() => undefined))
     const c = new RecordingClient()

@@ -16,12 +16,13 @@ import {
   type PutResult,
   type StoredAnnounce,
 } from '../store/announce-store'
+import { scopeKey } from '../store/database'
 import type { TorrentIndex, TorrentPutResult } from '../store/torrent-index'
 import { acceptAllAnnounces, type AnnouncePolicy, type PolicyDecision } from './announce-policy'
 import type { RelayClient, RelayLogger } from './client'
 import { checkEventShape, computeEventId, readEventId } from './event-validation'
 import { FilterError, parseFilter, type Filter } from './filters'
-import { GroupCommit, type GroupWork } from './group-commit'
+import { GroupCommit, type GroupWork, type UnitOptions } from './group-commit'
 import { KeyedLock } from './keyed-lock'
 import { DEFAULT_ANNOUNCE_TTL_SECONDS, resolveLimits, type RelayLimits } from './limits'
 import { parseFrame, type FrameResult } from './messages'
@@ -384,7 +385,10 @@ export class Relay {
     const commit = this.commit
     let admitted: Admitted
     try {
-      const step = await commit.submit(() => this.decideAndStore(client, ev, announce, entry, key))
+      const step = await commit.submit(
+        () => this.decideAndStore(client, ev, announce, entry, key),
+        this.unitOptions(ev, announce, key),
+      )
       if ('pending' in step) {
         // An asynchronous policy: its decision arrives after the group that
         // ran it, and the announce goes into a later group.
@@ -409,6 +413,23 @@ export class Relay {
     // session's announces in order, and only durable ones.
     if (admitted.stored) this.broadcast(ev)
     return admitted.verdict
+  }
+
+  /**
+   * Every row an announce's unit touches, when the policy names its own (the
+   * store's are the announcer's; see scoped in store/database.ts), and the
+   * reads it starts with: the recheck's and the policy's.
+   */
+  private unitOptions(ev: NostrEvent, announce: Kind21000Announce, key: AnnounceKey): UnitOptions {
+    const touched = this.policy.touches?.(ev, announce)
+    if (touched === undefined) return {}
+    return {
+      keys: [...touched, scopeKey.user(ev.pubkey)],
+      prefetch: () => {
+        this.policy.readAhead?.(ev, announce)
+        this.writes.readAheadCurrent?.(key)
+      },
+    }
   }
 
   /** One announce's unit of group work: recheck, policy, store. Synchronous. */

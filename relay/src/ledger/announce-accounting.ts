@@ -8,7 +8,7 @@ import type { SwarmPrice, SwarmStats } from '../../../src/balance/pricing'
 import { chargeForBytes } from '../../../src/balance/pricing'
 import type { Kind21000Announce } from '../../../src/nostr/kind21000'
 import { MAX_COUNTER } from '../../../src/nostr/tracker-announce'
-import { readAhead, runLater, type SqlDatabase } from '../store/database'
+import { readAhead, runLater, scopeKey, type SqlDatabase } from '../store/database'
 import { InsufficientFunds, LedgerError } from './errors'
 import type { Escrow } from './escrow'
 import type { Journal } from './journal'
@@ -259,6 +259,22 @@ export class AnnounceAccounting {
     if (input.announce.downloaded > 0n) {
       this.escrow.readAheadFund(input.announce.infoHash, input.pubkey, announceRef(input.eventId))
     }
+  }
+
+  /**
+   * The scope keys of an announce's accounting (scoped in store/database.ts):
+   * the rows whose values decide what it writes. Those are the announcer's:
+   * state, carries, spending, seen ids, balance, and postings (the event is
+   * the announcer's). The swarm's escrow balance is only added to (the
+   * journal adds rather than sets), and its lots and claims are only
+   * appended, so two announces in one swarm do not depend on each other,
+   * unless the price counts the swarm's peers (`countsPeers`, the rarity
+   * rule): then the swarm is a key too.
+   */
+  static touches(pubkey: string, infoHash: string, countsPeers: boolean): string[] {
+    const keys = [scopeKey.user(pubkey)]
+    if (countsPeers) keys.push(scopeKey.swarm(infoHash))
+    return keys
   }
 
   /**

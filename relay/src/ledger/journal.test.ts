@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MAX_AMOUNT } from '../../../src/balance/units'
+import { openTestPostgres, postgresUrl } from '../../../tests/support/postgres'
+import type { PgDatabase } from '../store/pg/pg-database'
 import { EXTERNAL, POOL_ACCOUNT, swarmAccount, userAccount } from './accounts'
 import { DuplicateReference, InsufficientFunds, LedgerError } from './errors'
 import { Journal, type PostingInput } from './journal'
@@ -243,5 +245,81 @@ describe('Journal on a WAL file', () => {
     expect(j.balance(ALICE, 'sat')).toBe(42n)
     expect(j.audit().ok).toBe(true)
     b.close()
+  })
+})
+
+const pgUrl = postgresUrl()
+
+describe.skipIf(pgUrl === undefined)('Journal on PostgreSQL, with reads sent ahead', () => {
+  const open: PgDatabase[] = []
+  afterEach(() => {
+    for (const d of open.splice(0)) d.close()
+  })
+  const setup = () => {
+    const db = openTestPostgres(pgUrl as string)
+    open.push(db)
+    const journal = new Journal(db)
+    journal.post(deposit('d-alice', ALICE, 500n))
+    journal.post(deposit('d-bob', BOB, 500n))
+    return { db, journal }
+  }
+  const pay = (ref: string, from: string, amount: bigint): PostingInput => ({
+    kind: 'download',
+    ref,
+    at: 100,
+    lines: [
+      { account: from, currency: 'sat', amount: -amount },
+      { account: SWARM, currency: 'sat', amount },
+    ],
+  })
+  const accounts = (from: string) => [
+    { account: from, currency: 'sat' as const },
+    { account: SWARM, currency: 'sat' as const },
+  ]
+
+  it('numbers postings whose reads went ahead of each other one after another', () => {
+    const { db, journal } = setup()
+    const ids = db.transaction(() => {
+      // Both reads go out before either posting: each sees the newest id as 2
+      // and the escrow as empty.
+      db.scoped([`user:${ALICE}`], () => {
+        journal.readAheadPost('pay-a', accounts(ALICE))
+      })
+      db.scoped([`user:${BOB}`], () => {
+        journal.readAheadPost('pay-b', accounts(BOB))
+      })
+      const a = db.scoped([`user:${ALICE}`], () => journal.post(pay('pay-a', ALICE, 100n)))
+      const b = db.scoped([`user:${BOB}`], () => journal.post(pay('pay-b', BOB, 30n)))
+      return [a.id, b.id]
+    })()
+    expect(ids).toEqual([3, 4])
+    // The escrow was added to by both, not set from a read made before either.
+    expect(journal.balance(SWARM, 'sat')).toBe(130n)
+    expect(journal.balances(ALICE).sat).toBe(400n)
+    expect(journal.balances(BOB).sat).toBe(470n)
+    expect(journal.audit().ok).toBe(true)
+  })
+
+  it('leaves the id of a posting whose unit rolled back unused, never given twice', () => {
+    const { db, journal } = setup()
+    const ids = db.transaction(() => {
+      db.scoped([`user:${BOB}`], () => {
+        journal.readAheadPost('pay-b', accounts(BOB))
+      })
+      expect(() =>
+        db.scoped([`user:${ALICE}`], () =>
+          db.transaction(() => {
+            journal.post(pay('pay-a', ALICE, 100n))
+            throw new Error('refused after posting')
+          })(),
+        ),
+      ).toThrow('refused after posting')
+      const b = db.scoped([`user:${BOB}`], () => journal.post(pay('pay-b', BOB, 30n)))
+      return [b.id]
+    })()
+    expect(ids).toEqual([4])
+    expect(journal.findByRef('pay-a')).toBeUndefined()
+    expect(journal.balance(SWARM, 'sat')).toBe(30n)
+    expect(journal.audit().ok).toBe(true)
   })
 })

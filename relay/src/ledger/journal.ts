@@ -114,10 +114,12 @@ interface LineRow {
   amount: bigint
 }
 
+/** Per connection, the id of the last posting queued, and the transaction it was queued in. */
+const lastQueued = new WeakMap<SqlDatabase, { id: bigint; serial: number }>()
+
 interface PostingStatements {
   inputs: SqlStatement
   insertLines: SqlStatement
-  setBalances: SqlStatement
 }
 
 /**
@@ -129,6 +131,8 @@ export class Journal {
   private readonly stmt
   /** The statements of a posting, for each number of lines. */
   private readonly byLineCount = new Map<number, PostingStatements>()
+  /** See balanceWrite. */
+  private readonly balanceWrites = new Map<string, SqlStatement>()
 
   constructor(db: SqlDatabase) {
     this.db = db
@@ -169,7 +173,8 @@ export class Journal {
     return transactionRun(this.db).deferred(() => {
       const { used, lastId, balances } = this.postingInputs(input.ref, lines)
       if (used) throw new DuplicateReference(input.ref)
-      const next: bigint[] = []
+      const set: unknown[] = []
+      const add: unknown[] = []
       for (const [i, line] of lines.entries()) {
         const have = balances[i] ?? 0n
         const after = have + line.amount
@@ -182,20 +187,26 @@ export class Journal {
             `${line.currency} balance of ${line.account} would leave the ±2^62 range`,
           )
         }
-        next.push(after)
+        // A debit must find the balance it checked; a credit need not (see forLines).
+        if (line.amount < 0n && !isExternal(line.account))
+          set.push(line.account, line.currency, after)
+        else add.push(line.account, line.currency, line.amount)
       }
       // The next id, as SQLite's rowid would pick it. Every writer holds the
       // database's write lock (SQLite's, or the advisory one on PostgreSQL),
       // so nobody else can take it before this commits; knowing it here
       // saves the round trip a RETURNING would cost.
-      const id = lastId + 1n
+      const id = this.newestId(lastId) + 1n
       runLater(this.stmt.insertPosting, id, input.kind, input.ref, input.at, input.memo ?? null)
+      const serial = this.db.transactionSerial
+      if (serial !== undefined) lastQueued.set(this.db, { id, serial })
       const statements = this.forLines(lines.length)
       runLater(
         statements.insertLines,
         ...lines.flatMap((l) => [id, l.account, l.currency, l.amount]),
       )
-      runLater(statements.setBalances, ...lines.flatMap((l, i) => [l.account, l.currency, next[i]]))
+      if (set.length > 0) runLater(this.balanceWrite('set', set.length / 3), ...set)
+      if (add.length > 0) runLater(this.balanceWrite('add', add.length / 3), ...add)
       return {
         id: Number(id),
         kind: input.kind,
@@ -205,6 +216,19 @@ export class Journal {
         lines: lines.map((l) => ({ ...l })),
       }
     })
+  }
+
+  /**
+   * The newest posting id, given the one read. On PostgreSQL that read may
+   * have been made ahead of postings queued since in the same transaction
+   * (scoped in store/database.ts); the id queued last counts too. A unit
+   * that queued a posting and then rolled back leaves its id unused: a gap,
+   * which nothing relies on being absent.
+   */
+  private newestId(read: bigint): bigint {
+    const queued = lastQueued.get(this.db)
+    if (queued === undefined || queued.serial !== this.db.transactionSerial) return read
+    return queued.id > read ? queued.id : read
   }
 
   /**
@@ -239,10 +263,9 @@ export class Journal {
   }
 
   /**
-   * A posting's read and its two writes, for `n` lines. One multi-row
+   * A posting's read and its lines' write, for `n` lines. One multi-row
    * statement per table rather than one per line: fewer statements for
-   * PostgreSQL to run. A posting has at most one line per account and
-   * currency (checkPosting), so the upsert never meets a row twice.
+   * PostgreSQL to run.
    */
   private forLines(n: number): PostingStatements {
     let statements = this.byLineCount.get(n)
@@ -260,14 +283,40 @@ export class Journal {
           `INSERT INTO ledger_lines (posting_id, account, currency, amount)
            VALUES ${each('(?, ?, ?, ?)').join(', ')}`,
         ),
-        setBalances: p(
-          `INSERT INTO ledger_balances (account, currency, amount) VALUES ${each('(?, ?, ?)').join(', ')}
-           ON CONFLICT (account, currency) DO UPDATE SET amount = excluded.amount`,
-        ),
       }
       this.byLineCount.set(n, statements)
     }
     return statements
+  }
+
+  /**
+   * The upsert of `n` balances: `set` writes the balances a posting computed
+   * from the ones it read, `add` adds its amounts. A posting has at most one
+   * line per account and currency (checkPosting), so neither meets a row
+   * twice.
+   *
+   * Credits, and debits of external accounts, are added: the result is the
+   * same, and such an account then does not depend on the balance read being
+   * current. The escrow of a swarm that many announces pay into is one; the
+   * ledger's announces rely on that (AnnounceAccounting.touches), and the
+   * range check on it stays the database's. Debits of other accounts are set
+   * from the balance checked: PostgreSQL checks an upsert's row against the
+   * table's CHECKs before it finds the conflict, and a negative amount
+   * inserted for an internal account would fail them.
+   */
+  private balanceWrite(kind: 'set' | 'add', n: number): SqlStatement {
+    const key = `${kind}${n}`
+    let statement = this.balanceWrites.get(key)
+    if (statement === undefined) {
+      const value = kind === 'set' ? 'excluded.amount' : 'ledger_balances.amount + excluded.amount'
+      const rows = Array.from({ length: n }, () => '(?, ?, ?)').join(', ')
+      statement = this.db.prepare(
+        `INSERT INTO ledger_balances (account, currency, amount) VALUES ${rows}
+         ON CONFLICT (account, currency) DO UPDATE SET amount = ${value}`,
+      )
+      this.balanceWrites.set(key, statement)
+    }
+    return statement
   }
 
   /** The cached balance of one account in one currency; 0n for an account never posted to. */

@@ -159,6 +159,9 @@ export class Ledger {
     policy.readAhead = (ev, announce) => {
       this.readAheadAnnounce({ pubkey: ev.pubkey, eventId: ev.id, announce })
     }
+    const countsPeers = this.pricing.rarity !== null
+    policy.touches = (ev, announce) =>
+      AnnounceAccounting.touches(ev.pubkey, announce.infoHash, countsPeers)
     return policy
   }
 

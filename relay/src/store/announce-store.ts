@@ -70,6 +70,11 @@ export interface AnnounceWrites extends TransactionRunner {
    * key's lock, and found nothing as new as `entry`.
    */
   replace(entry: StoredAnnounce): void
+  /**
+   * Sends the read {@link current} makes for `key` ahead, with the next
+   * round trip (readAhead in store/database.ts). Optional.
+   */
+  readAheadCurrent?(key: AnnounceKey): void
 }
 
 /**

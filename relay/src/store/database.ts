@@ -74,6 +74,39 @@ export interface SqlDatabase {
   close(): unknown
   /** 'postgres' on PostgreSQL; absent on SQLite. */
   readonly dialect?: 'postgres'
+  /**
+   * PostgreSQL only: run a unit whose rows are all keyed by `keys`, so that
+   * its reads may go ahead of an unrelated unit's writes (pg-database.ts).
+   * Call it through {@link scoped}.
+   */
+  scoped?<T>(keys: readonly string[], fn: () => T): T
+  /**
+   * PostgreSQL only: changes at every transaction end (pg-database.ts).
+   * Absent on SQLite, where every read sees every write.
+   */
+  readonly transactionSerial?: number
+}
+
+/**
+ * The keys of {@link scoped}: a key names everything of one user (balances,
+ * announce state, spending, stored announces) or of one swarm (its escrow,
+ * lots, claims and the swarm's announce state).
+ */
+export const scopeKey = {
+  user: (pubkey: string): string => `user:${pubkey}`,
+  swarm: (infoHash: string): string => `swarm:${infoHash}`,
+}
+
+/**
+ * Runs `fn` as a unit of the current transaction that reads and writes only
+ * rows keyed by `keys` ({@link scopeKey}), posting ids apart (the journal
+ * handles those). SQLite just runs it; PostgreSQL may send the unit's reads
+ * ahead of the previous unit's writes when the two share no key, so the
+ * server writes while the relay works (pg-database.ts). A wrong claim here
+ * reads stale rows, so only code that knows every row `fn` touches may make it.
+ */
+export function scoped<T>(db: SqlDatabase, keys: readonly string[], fn: () => T): T {
+  return db.scoped === undefined ? fn() : db.scoped(keys, fn)
 }
 
 export function isPostgres(db: SqlDatabase): boolean {

@@ -15,13 +15,19 @@ import {
   isPostgres,
   migrate,
   openDatabase,
+  readAhead,
   runLater,
+  scoped,
   transactionRun,
   type Migration,
   type OpenDatabaseOptions,
   type SqlDatabase,
   type SqlStatement,
 } from './database'
+
+/** The row an announce key holds, expired or not. */
+const CURRENT_ROW = `SELECT id, created_at, expires_at, event FROM announces
+  WHERE pubkey = ? AND info_hash = ? AND session = ?`
 
 /** Migration component name of the announce tables in schema_migrations. */
 export const ANNOUNCE_STORE_COMPONENT = 'announce-store'
@@ -190,6 +196,7 @@ export class SqliteAnnounceStore implements AnnounceStore {
       get inTransaction(): boolean {
         return db.inTransaction
       },
+      scoped: (keys, fn) => scoped(db, keys, fn),
       hasId: (id, now) => this.hasIdNow(id, now),
       current: (key, now) => this.currentNow(key, now),
       currentMany: (keys, now) => this.currentManyNow(keys, now),
@@ -198,6 +205,9 @@ export class SqliteAnnounceStore implements AnnounceStore {
         run.deferred(() => {
           this.replaceNow(entry)
         })
+      },
+      readAheadCurrent: (key) => {
+        readAhead(this.stmt(CURRENT_ROW), key.pubkey, key.infoHash, key.session)
       },
     }
   }
@@ -294,10 +304,8 @@ export class SqliteAnnounceStore implements AnnounceStore {
   }
 
   private currentRow(key: AnnounceKey): CurrentRow | undefined {
-    return this.stmt(
-      `SELECT id, created_at, expires_at, event FROM announces
-       WHERE pubkey = ? AND info_hash = ? AND session = ?`,
-    ).get(key.pubkey, key.infoHash, key.session) as CurrentRow | undefined
+    return this.stmt(CURRENT_ROW).get(key.pubkey, key.infoHash, key.session) as
+      CurrentRow | undefined
   }
 
   private stmt(sql: string): SqlStatement {

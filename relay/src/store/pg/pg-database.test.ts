@@ -230,6 +230,115 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(read.get(1)).toBe(12)
   })
 
+  it("keeps rows read ahead across an independent unit's writes, and forgets those a unit sharing a key wrote", () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT)')
+    d.prepare("INSERT INTO t (k, v) VALUES ('a', 1), ('b', 2)").run()
+    const put = d.prepare('UPDATE t SET v = ? WHERE k = ?')
+    const read = d.prepare('SELECT v FROM t WHERE k = ?').pluck()
+    const again = d.prepare('SELECT v * 1 FROM t WHERE k = ?').pluck()
+    d.transaction(() => {
+      d.scoped(['user:a'], () => {
+        readAhead(read, 'a')
+        readAhead(again, 'a')
+      })
+      d.scoped(['user:b'], () => {
+        readAhead(read, 'b')
+      })
+      const start = d.roundTrips
+      d.scoped(['user:a'], () => {
+        expect(read.get('a')).toBe(1)
+        runLater(put, 10, 'a')
+      })
+      // b's rows were read before a's write, which cannot have changed them.
+      d.scoped(['user:b'], () => {
+        expect(read.get('b')).toBe(2)
+      })
+      expect(d.roundTrips - start).toBe(1)
+      // a's second read was made stale by the write under its key: it goes
+      // to the server, after the write.
+      d.scoped(['user:a'], () => {
+        expect(again.get('a')).toBe(10)
+      })
+      expect(d.roundTrips - start).toBe(2)
+      // Outside any unit, a write could touch anything: every row is forgotten.
+      d.scoped(['user:b'], () => {
+        readAhead(again, 'b')
+      })
+      expect(read.get('a')).toBe(10)
+      runLater(d.prepare('UPDATE t SET v = v + 1'))
+      d.scoped(['user:b'], () => {
+        expect(again.get('b')).toBe(3)
+      })
+    })()
+  })
+
+  it("sends a scoped unit's read ahead of unrelated queued writes, which stay queued", () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT)')
+    const put = d.prepare('INSERT INTO t (k, v) VALUES (?, ?)')
+    const read = d.prepare('SELECT v FROM t WHERE k = ?').pluck()
+    const sent = countPrepared(d)
+    d.transaction(() => {
+      expect(read.get('x')).toBeUndefined()
+      d.scoped(['user:a'], () => {
+        runLater(put, 'a', 1)
+      })
+      const before = sent()
+      // Another key's read goes alone; a's write waits.
+      d.scoped(['user:b'], () => {
+        expect(read.get('a')).toBeUndefined()
+        runLater(put, 'b', 2)
+      })
+      expect(sent() - before).toBe(1)
+      // A read under a's key sends the writes first, and sees them.
+      d.scoped(['user:a'], () => {
+        expect(read.get('a')).toBe(1)
+      })
+      expect(sent() - before).toBe(3)
+    })()
+    expect(d.prepare('SELECT k, v FROM t ORDER BY k').all()).toEqual([
+      { k: 'a', v: 1 },
+      { k: 'b', v: 2 },
+    ])
+  })
+
+  it('sends the writes of independent units as multi-row statements, and those of dependent ones as queued', () => {
+    const d = db()
+    d.exec(`CREATE TABLE t (k TEXT PRIMARY KEY, v BIGINT);
+      CREATE TABLE bal (account TEXT PRIMARY KEY, amount BIGINT NOT NULL CHECK (amount >= 0))`)
+    const put = d.prepare('INSERT INTO t (k, v) VALUES (?, ?)')
+    const add = d.prepare(
+      `INSERT INTO bal (account, amount) VALUES (?, ?)
+       ON CONFLICT (account) DO UPDATE SET amount = bal.amount + excluded.amount`,
+    )
+    const sent = countPrepared(d)
+    const before = sent()
+    d.transaction(() => {
+      for (let i = 0; i < 10; i++) {
+        d.scoped([`user:${i}`], () => {
+          runLater(put, `k${i}`, i)
+          // Every unit adds to one account: the rows split where it repeats.
+          runLater(add, 'escrow', 1)
+        })
+      }
+    })()
+    // 10 rows of t as 8 + 2; the ten additions one statement each.
+    expect(sent() - before).toBe(2 + 10)
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(10)
+    expect(d.prepare('SELECT amount FROM bal').pluck().get()).toBe(10)
+    const dependent = sent()
+    d.transaction(() => {
+      for (let i = 0; i < 4; i++) {
+        d.scoped(['user:same'], () => {
+          runLater(put, `same${i}`, i)
+        })
+      }
+    })()
+    expect(sent() - dependent).toBe(4)
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(14)
+  })
+
   it('fails the whole transaction when a queued write fails, and commits none of it', () => {
     const d = db()
     d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY)')
@@ -481,6 +590,18 @@ function recordSent(d: PgDatabase): () => string[] {
     }
   }
   return () => texts
+}
+
+/** Counts the prepared statements `d` sends in pipelines. */
+function countPrepared(d: PgDatabase): () => number {
+  let n = 0
+  const pq = (d as unknown as { pq: Record<string, (...a: unknown[]) => unknown> }).pq
+  const original = pq.sendQueryPrepared!.bind(pq)
+  pq.sendQueryPrepared = (...args: unknown[]) => {
+    n++
+    return original(...args)
+  }
+  return () => n
 }
 
 /** Counts the statements and COMMITs `d` sends, each one round trip. */

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { AnyFunction, SqlDatabase, SqlStatement, SqlTransaction } from '../database'
 import { keepUntilClosed, Libpq } from './libpq-binding'
+import { coalesce } from './coalesce'
 import { listenForNotifications } from './pg-listen'
 import { toPostgresSql } from './pg-sql'
+import { ReadsAhead } from './reads-ahead'
 
 /** The relay's advisory locks on PostgreSQL, each scoped to the relay's schema. */
 export const PgLock = {
@@ -68,6 +70,14 @@ interface Queued {
   savepoint?: boolean
   /** Set once the item has gone to the server. */
   sent?: boolean
+  /** A write's scoped unit ({@link PgDatabase.scoped}), if it was made in one. */
+  unit?: Unit
+}
+
+/** A scoped unit: its number and its keys. */
+interface Unit {
+  id: number
+  keys: ReadonlySet<string>
 }
 
 /** A statement's PostgreSQL text, and its server-side name once prepared there. */
@@ -92,13 +102,6 @@ interface Sent {
   read?: ReadShape
   /** Set for a read sent ahead ({@link PgDatabase.readAhead}): where its rows are kept. */
   ahead?: string
-}
-
-/** A read asked for ahead of its use, not sent yet. */
-interface AheadRead {
-  key: string
-  item: Queued
-  read: ReadShape
 }
 
 /**
@@ -126,10 +129,13 @@ export class PgDatabase implements SqlDatabase {
   /** Statements not yet sent; see inTransactionRun and runLater. */
   private readonly queue: Queued[] = []
   /** Reads to send with the next round trip, and the rows of those sent; see readAhead. */
-  private readonly aheadPending: AheadRead[] = []
-  private readonly aheadRows = new Map<string, Result>()
+  private readonly ahead = new ReadsAhead<Queued, ReadShape, Result>()
   private closed = false
   private trips = 0
+  /** The scoped unit running now; see scoped. */
+  private unit: Unit | undefined
+  private units = 0
+  private serial = 0
   readonly schema: string
   /**
    * First key of every advisory lock of this relay: each schema is a database
@@ -180,7 +186,7 @@ export class PgDatabase implements SqlDatabase {
    */
   exec(sql: string): this {
     this.assertOpen()
-    this.wrote()
+    this.ahead.clear()
     if (this.queue.length > 0 && !sql.includes(';')) {
       this.queue.push({ sql })
       this.pipeline()
@@ -205,7 +211,8 @@ export class PgDatabase implements SqlDatabase {
    * A queued write that fails makes the statement it travels with throw, and
    * leaves the transaction aborted, so the group it belonged to does not
    * commit. Use it only for writes the caller's own reads showed will
-   * succeed (docs/scaling.md).
+   * succeed (docs/scaling.md). The writes of independent scoped units are
+   * sent as multi-row statements (coalesce.ts).
    */
   runLater(sql: string, params: readonly unknown[]): void {
     if (!this.inTransaction) {
@@ -213,8 +220,8 @@ export class PgDatabase implements SqlDatabase {
       return
     }
     checkCount(this.statement(sql).params, params)
-    this.wrote()
-    this.queue.push({ sql, params })
+    this.ahead.wrote(this.unit?.keys)
+    this.queue.push({ sql, params, unit: this.unit })
   }
 
   /** Statements and pipelines sent and waited for so far; a first PREPARE is not counted. */
@@ -226,22 +233,50 @@ export class PgDatabase implements SqlDatabase {
    * Asks, inside a transaction, for a read the caller is about to make: it
    * travels with the connection's next round trip, and the same statement
    * with the same parameters then returns its rows without a round trip of
-   * its own. Any write, rollback or transaction end in between throws those
-   * rows away, so a read served this way sees exactly what running it then
-   * would (no other connection writes while this one holds the write lock).
-   * Outside a transaction it does nothing.
+   * its own. A write that may change them (any write outside a scoped unit;
+   * inside one, a write of a unit sharing a key), a rollback or the
+   * transaction's end throws those rows away, so a read served this way sees
+   * exactly what running it then would (no other connection writes while
+   * this one holds the write lock). Outside a transaction it does nothing.
    */
   readAhead(sql: string, params: readonly unknown[], pluck: boolean, safeIntegers: boolean): void {
     if (!this.inTransaction) return
     checkCount(this.statement(sql).params, params)
     const read = { pluck, safeIntegers }
-    this.aheadPending.push({ key: aheadKey(sql, params, read), item: { sql, params }, read })
+    const key = aheadKey(sql, params, read)
+    this.ahead.ask({ key, item: { sql, params }, read, keys: this.unit?.keys })
   }
 
-  /** Something was or will be written: rows read ahead may no longer be what a read would see. */
-  private wrote(): void {
-    this.aheadPending.length = 0
-    this.aheadRows.clear()
+  /**
+   * Runs `fn`, a unit of a transaction, declaring that every row it reads or
+   * writes is keyed by one of `keys` (`user:<pubkey>`, `swarm:<info hash>`;
+   * see scopeKey in store/database.ts), apart from posting ids (see
+   * transactionSerial). Units that share no key are independent, and PostgreSQL
+   * gets fewer statements and round trips from them:
+   * - their rows read ahead stay valid across each other's writes;
+   * - a read of one goes to the server ahead of the others' queued writes,
+   *   which stay queued (see pipeline);
+   * - their queued writes go as multi-row statements (coalesce.ts).
+   */
+  scoped<T>(keys: readonly string[], fn: () => T): T {
+    const outer = this.unit
+    const all = outer === undefined ? keys : [...outer.keys, ...keys]
+    this.unit = { id: ++this.units, keys: new Set(all) }
+    try {
+      return fn()
+    } finally {
+      this.unit = outer
+    }
+  }
+
+  /**
+   * Changes at every transaction end. Inside one, a read sent ahead (or
+   * ahead of queued writes) may miss postings queued since; the journal
+   * makes up for that by remembering the last id it queued while this
+   * number stays the same.
+   */
+  get transactionSerial(): number {
+    return this.serial
   }
 
   transaction<F extends AnyFunction>(fn: F): SqlTransaction<F> {
@@ -349,15 +384,13 @@ export class PgDatabase implements SqlDatabase {
     checkCount(p.params, params)
     const item = { sql, params }
     const read = { pluck, safeIntegers }
-    if (readOnly && this.aheadRows.size > 0) {
-      const key = aheadKey(sql, params, read)
-      const rows = this.aheadRows.get(key)
-      this.aheadRows.delete(key)
+    if (readOnly && this.ahead.hasRows) {
+      const rows = this.ahead.take(aheadKey(sql, params, read))
       if (rows !== undefined) return rows
     }
-    if (!readOnly) this.wrote()
+    if (!readOnly) this.ahead.wrote(this.unit?.keys)
     const pipelined = this.queue.length > (readOnly ? this.heldBack() : 0)
-    if (pipelined || this.aheadPending.length > 0) {
+    if (pipelined || this.ahead.pendingCount > 0) {
       return this.pipeline({ item, read }, readOnly) as Result
     }
     if (p.name === undefined) {
@@ -397,17 +430,25 @@ export class PgDatabase implements SqlDatabase {
    * nothing it could undo has been written yet, and a unit that writes
    * without reading afterwards, as an announce does, then never sends its
    * savepoint at all (see inTransactionRun).
+   *
+   * A read of a scoped unit leaves the whole queue queued when it holds only
+   * writes of other scoped units, none sharing a key with the reads going
+   * out: they cannot change what the reads see, and the longer the queue,
+   * the more writes coalesce into one statement. At most
+   * {@link MAX_QUEUED_WRITES} writes wait that way.
    */
   private pipeline(last?: Sent, readOnly = false): Result | undefined {
     const pq = this.pq
     const keep = readOnly ? this.heldBack() : 0
+    const waiting = this.queue.length - keep
+    const ahead = readOnly && last !== undefined && this.mayGoAhead(waiting)
     const sent: Sent[] = []
-    for (const item of this.queue.splice(0, this.queue.length - keep)) {
-      item.sent = true
-      sent.push({ item })
+    if (!ahead) {
+      const queued = this.queue.splice(0, waiting)
+      for (const item of queued) item.sent = true
+      for (const item of coalesced(queued)) sent.push({ item })
     }
-    for (const a of this.aheadPending.splice(0))
-      sent.push({ item: a.item, read: a.read, ahead: a.key })
+    for (const a of this.ahead.send()) sent.push({ item: a.item, read: a.read, ahead: a.key })
     if (last !== undefined) sent.push(last)
     if (!pq.enterPipelineMode()) throw this.connectionError('cannot start a pipeline')
     const expected: Sent[] = []
@@ -444,7 +485,7 @@ export class PgDatabase implements SqlDatabase {
           else if (e.read !== undefined) {
             const rows = this.read(e.read.pluck, e.read.safeIntegers)
             if (e.ahead === undefined) result = rows
-            else this.aheadRows.set(e.ahead, rows)
+            else this.ahead.arrived(e.ahead, rows)
           } else if (e.item.sql === 'COMMIT' && pq.cmdStatus() !== 'COMMIT') {
             failure ??= rolledBackError()
           }
@@ -463,10 +504,30 @@ export class PgDatabase implements SqlDatabase {
     }
     if (failure !== undefined) {
       // The transaction is aborted: no read may be answered as if it were not.
-      this.wrote()
+      this.ahead.clear()
       throw failure
     }
     return result
+  }
+
+  /** Whether a read of the running unit may leave the first `n` queued items queued; see pipeline. */
+  private mayGoAhead(n: number): boolean {
+    const unit = this.unit
+    if (unit === undefined || n === 0 || n > MAX_QUEUED_WRITES) return false
+    const reading = new Set(unit.keys)
+    for (const a of this.ahead.waiting()) {
+      if (a.keys === undefined) return false
+      for (const k of a.keys) reading.add(k)
+    }
+    let checked: Unit | undefined
+    for (let i = 0; i < n; i++) {
+      const w = (this.queue[i] as Queued).unit
+      if (w === undefined) return false
+      if (w === checked) continue
+      for (const k of w.keys) if (reading.has(k)) return false
+      checked = w
+    }
+    return true
   }
 
   /** How many SAVEPOINTs end the queue: a read need not send them. */
@@ -498,7 +559,7 @@ export class PgDatabase implements SqlDatabase {
   private inTransactionRun<T>(fn: () => T): T {
     if (this.depth === 0) {
       this.assertOpen()
-      this.wrote()
+      this.ahead.clear()
       const begin: Queued = { sql: 'BEGIN', control: true }
       this.queue.push(begin, {
         sql: `SELECT pg_advisory_xact_lock(${this.lockSpace}, ${PgLock.writes})`,
@@ -521,7 +582,8 @@ export class PgDatabase implements SqlDatabase {
         throw err
       } finally {
         this.depth = 0
-        this.wrote()
+        this.serial++
+        this.ahead.clear()
       }
     }
     const name = `sp${++this.savepoints}`
@@ -539,7 +601,7 @@ export class PgDatabase implements SqlDatabase {
       }
       return value
     } catch (err) {
-      this.wrote()
+      this.ahead.wrote(this.unit?.keys)
       // Unsent, nothing after it was sent either (a flush sends a prefix of
       // the queue), so undoing the unit is forgetting its part of the queue.
       if (open.sent !== true) {
@@ -664,12 +726,43 @@ export class PgDatabase implements SqlDatabase {
     this.pq = new Libpq()
     this.prepared.clear()
     this.queue.length = 0
-    this.wrote()
+    this.ahead.clear()
     this.connect()
   }
 }
 
 const NOTIFY = 'SELECT pg_notify(?, ?)'
+
+/** How many queued writes a read may leave waiting (see pipeline). */
+const MAX_QUEUED_WRITES = 4096
+
+/**
+ * The queue as it goes out: each run of scoped units' writes coalesced into
+ * fewer statements where it can be (coalesce.ts), the rest as it is.
+ */
+function coalesced(queued: readonly Queued[]): Queued[] {
+  const out: Queued[] = []
+  let run: Queued[] = []
+  const flush = () => {
+    const writes = run.map((q) => {
+      const unit = q.unit as Unit
+      return { sql: q.sql, params: q.params ?? [], unit: unit.id, keys: unit.keys }
+    })
+    const merged = run.length > 1 ? coalesce(writes) : undefined
+    if (merged === undefined) out.push(...run)
+    else for (const m of merged) out.push({ sql: m.sql, params: m.params })
+    run = []
+  }
+  for (const item of queued) {
+    if (item.unit !== undefined && item.params !== undefined) run.push(item)
+    else {
+      flush()
+      out.push(item)
+    }
+  }
+  flush()
+  return out
+}
 
 /** libpq's PQTRANS_UNKNOWN: the connection is bad. */
 const TRANSACTION_STATUS_UNKNOWN = 4
