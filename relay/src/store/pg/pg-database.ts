@@ -136,6 +136,8 @@ export class PgDatabase implements SqlDatabase {
   private unit: Unit | undefined
   private units = 0
   private serial = 0
+  /** What the server owes for statements sent in pipeline mode; see send and settle. */
+  private owed: { expected: Sent[]; unconfirmed: Set<Prepared> } | undefined
   readonly schema: string
   /**
    * First key of every advisory lock of this relay: each schema is a database
@@ -193,6 +195,7 @@ export class PgDatabase implements SqlDatabase {
       return this
     }
     if (this.queue.length > 0) this.pipeline()
+    this.settle()
     this.trips++
     this.pq.exec(sql)
     this.check()
@@ -393,6 +396,7 @@ export class PgDatabase implements SqlDatabase {
     if (pipelined || this.ahead.pendingCount > 0) {
       return this.pipeline({ item, read }, readOnly) as Result
     }
+    this.settle()
     if (p.name === undefined) {
       const name = `s${++this.statementNames}`
       this.pq.prepare(name, p.text, p.params)
@@ -438,7 +442,6 @@ export class PgDatabase implements SqlDatabase {
    * {@link MAX_QUEUED_WRITES} writes wait that way.
    */
   private pipeline(last?: Sent, readOnly = false): Result | undefined {
-    const pq = this.pq
     const keep = readOnly ? this.heldBack() : 0
     const waiting = this.queue.length - keep
     const ahead = readOnly && last !== undefined && this.mayGoAhead(waiting)
@@ -450,14 +453,37 @@ export class PgDatabase implements SqlDatabase {
     }
     for (const a of this.ahead.send()) sent.push({ item: a.item, read: a.read, ahead: a.key })
     if (last !== undefined) sent.push(last)
-    if (!pq.enterPipelineMode()) throw this.connectionError('cannot start a pipeline')
-    const expected: Sent[] = []
-    // Names given to statements whose PREPARE has not come back yet.
-    const unconfirmed = new Set<Prepared>()
-    let result: Result | undefined
-    let failure: PgError | undefined
+    this.send(sent)
+    return this.settle()
+  }
+
+  /**
+   * Sends everything queued, without waiting for the results: the server
+   * runs the writes while the relay works out the next units, and the
+   * results are read before anything else is (settle). Called when a unit
+   * of the group transaction ends with {@link SEND_AHEAD_WRITES} writes of
+   * scoped units queued, and nothing else (see inTransactionRun). A write
+   * that failed throws from the next statement, as a queued one would.
+   */
+  private sendAhead(): void {
+    const queued = this.queue.splice(0)
+    for (const item of queued) item.sent = true
+    this.send(coalesced(queued).map((item) => ({ item })))
+  }
+
+  /**
+   * Sends `items` (each statement after its PREPARE on its first run) and a
+   * Sync, in pipeline mode, and notes what the server owes for them.
+   */
+  private send(items: readonly Sent[]): void {
+    const pq = this.pq
+    if (this.owed === undefined) {
+      if (!pq.enterPipelineMode()) throw this.connectionError('cannot start a pipeline')
+      this.owed = { expected: [], unconfirmed: new Set() }
+    }
+    const { expected, unconfirmed } = this.owed
     try {
-      for (const s of sent) {
+      for (const s of items) {
         const { sql, params } = s.item
         if (params === undefined) {
           this.sent(pq.sendQueryParams(sql, []))
@@ -476,12 +502,39 @@ export class PgDatabase implements SqlDatabase {
       }
       this.trips++
       this.sent(pq.pipelineSync())
-      for (const e of expected) {
+      expected.push(SYNC)
+    } catch (err) {
+      this.owed = undefined
+      this.leavePipeline(unconfirmed)
+      throw err
+    }
+  }
+
+  /**
+   * Reads every result the server owes, in order, and leaves pipeline mode.
+   * After the first error the server skips the rest of that pipeline; the
+   * error is thrown once all results are read. A COMMIT that the server
+   * turned into a rollback (the transaction had already failed) is an error
+   * too. Returns the rows of the read the caller is waiting for, if any.
+   */
+  private settle(): Result | undefined {
+    const owed = this.owed
+    if (owed === undefined) return undefined
+    this.owed = undefined
+    const pq = this.pq
+    let result: Result | undefined
+    let failure: PgError | undefined
+    try {
+      for (const e of owed.expected) {
         if (!pq.getResult()) throw this.connectionError('a result is missing')
         const status = pq.resultStatus()
+        if (e === SYNC) {
+          if (status !== 'PGRES_PIPELINE_SYNC') throw this.connectionError('the pipeline did not end')
+          continue
+        }
         if (status === 'PGRES_FATAL_ERROR') failure ??= this.resultError(status)
         else if (status !== 'PGRES_PIPELINE_ABORTED') {
-          if (e.preparing !== undefined) unconfirmed.delete(e.preparing)
+          if (e.preparing !== undefined) owed.unconfirmed.delete(e.preparing)
           else if (e.read !== undefined) {
             const rows = this.read(e.read.pluck, e.read.safeIntegers)
             if (e.ahead === undefined) result = rows
@@ -493,14 +546,8 @@ export class PgDatabase implements SqlDatabase {
         // Each statement's results end with a null one.
         pq.getResult()
       }
-      if (!pq.getResult() || pq.resultStatus() !== 'PGRES_PIPELINE_SYNC') {
-        throw this.connectionError('the pipeline did not end')
-      }
     } finally {
-      // A statement whose PREPARE failed or was skipped is prepared again next time.
-      for (const p of unconfirmed) p.name = undefined
-      pq.clear()
-      pq.exitPipelineMode()
+      this.leavePipeline(owed.unconfirmed)
     }
     if (failure !== undefined) {
       // The transaction is aborted: no read may be answered as if it were not.
@@ -508,6 +555,13 @@ export class PgDatabase implements SqlDatabase {
       throw failure
     }
     return result
+  }
+
+  private leavePipeline(unconfirmed: Set<Prepared>): void {
+    // A statement whose PREPARE failed or was skipped is prepared again next time.
+    for (const p of unconfirmed) p.name = undefined
+    this.pq.clear()
+    this.pq.exitPipelineMode()
   }
 
   /** Whether a read of the running unit may leave the first `n` queued items queued; see pipeline. */
@@ -599,6 +653,11 @@ export class PgDatabase implements SqlDatabase {
         const at = this.queue.indexOf(open)
         if (at >= 0) this.queue.splice(at, 1)
       }
+      // A unit of the group transaction is done: a long queue of nothing but
+      // scoped writes goes to the server now, which runs it meanwhile.
+      if (this.depth === 2 && this.queue.length >= SEND_AHEAD_WRITES) {
+        if (this.queue.every((q) => q.unit !== undefined && q.params !== undefined)) this.sendAhead()
+      }
       return value
     } catch (err) {
       this.ahead.wrote(this.unit?.keys)
@@ -624,6 +683,13 @@ export class PgDatabase implements SqlDatabase {
    * already rolled it back, and the error that got us here is the one to report.
    */
   private rollback(): void {
+    // A write sent ahead may have failed (that may be why we are here): its
+    // error is not the one to report, and the ROLLBACK goes out regardless.
+    try {
+      this.settle()
+    } catch {
+      // See above.
+    }
     try {
       this.exec('ROLLBACK')
     } catch {
@@ -726,6 +792,7 @@ export class PgDatabase implements SqlDatabase {
     this.pq = new Libpq()
     this.prepared.clear()
     this.queue.length = 0
+    this.owed = undefined
     this.ahead.clear()
     this.connect()
   }
@@ -735,6 +802,16 @@ const NOTIFY = 'SELECT pg_notify(?, ?)'
 
 /** How many queued writes a read may leave waiting (see pipeline). */
 const MAX_QUEUED_WRITES = 4096
+
+/**
+ * How many scoped writes a finished unit leaves queued before they are sent
+ * ahead: about 64 announces, so each statement still carries the most rows
+ * coalesce.ts puts in one (sendAhead).
+ */
+const SEND_AHEAD_WRITES = 768
+
+/** Stands for the Sync that ends a pipeline, among the results owed. */
+const SYNC: Sent = { item: { sql: 'Sync' } }
 
 /**
  * The queue as it goes out: each run of scoped units' writes coalesced into
