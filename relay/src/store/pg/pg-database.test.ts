@@ -339,6 +339,49 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(14)
   })
 
+  it('sends a long queue of scoped writes ahead when a unit ends, and reports a failed one at the next statement', () => {
+    const d = db()
+    d.exec('CREATE TABLE t (k TEXT PRIMARY KEY)')
+    const put = d.prepare('INSERT INTO t (k) VALUES (?)')
+    const count = d.prepare('SELECT count(*) FROM t').pluck()
+    const writeUnits = (from: number, to: number, key = (i: number) => `k${i}`) => {
+      for (let i = from; i < to; i++) {
+        d.scoped([`user:${i}`], () => {
+          d.transaction(() => {
+            runLater(put, key(i))
+          })()
+        })
+      }
+    }
+    d.transaction(() => {
+      expect(count.get()).toBe(0)
+      const start = d.roundTrips
+      writeUnits(0, 767)
+      expect(d.roundTrips - start).toBe(0)
+      // The 768th write: the queue goes out, and nothing waits for it.
+      writeUnits(767, 768)
+      expect(d.roundTrips - start).toBe(1)
+      writeUnits(768, 800)
+      expect(count.get()).toBe(800)
+    })()
+    expect(count.get()).toBe(800)
+    // A write sent ahead that fails fails the statement after it, and the
+    // transaction commits none of it.
+    expect(() =>
+      d.transaction(() => {
+        expect(count.get()).toBe(800)
+        writeUnits(0, 768, (i) => (i === 5 ? 'k5' : `again${i}`))
+        count.get()
+      })(),
+    ).toThrow(/duplicate key/)
+    expect(count.get()).toBe(800)
+    // And the connection works on.
+    d.transaction(() => {
+      writeUnits(900, 901)
+    })()
+    expect(count.get()).toBe(801)
+  })
+
   it('fails the whole transaction when a queued write fails, and commits none of it', () => {
     const d = db()
     d.exec('CREATE TABLE t (k BIGINT PRIMARY KEY)')
