@@ -64,7 +64,8 @@ describe.skipIf(url === undefined)('bench --only backend', () => {
       if (run.backend === 'postgres') {
         // The test cluster runs on this machine, so its CPU is read too.
         expect(run.postgresCpu?.total).toBeGreaterThan(0)
-        expect(run.relays.every((p) => (p.writeLock?.roundTrips ?? 0) > p.units)).toBe(true)
+        // Each process counted its round trips: at least one per group.
+        expect(run.relays.every((p) => (p.writeLock?.roundTrips ?? 0) >= p.groups)).toBe(true)
       }
     }
     expect(Object.keys(report.ratios)).toEqual([
