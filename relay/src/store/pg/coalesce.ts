@@ -127,16 +127,22 @@ export function coalesce(writes: readonly UnitWrite[]): Statement[] | undefined 
   // A node is a statement's n-th use within a unit (its round); each unit's
   // consecutive nodes give an edge, and the nodes run in an order that keeps
   // every edge (Kahn's algorithm, earliest-queued first among the ready).
-  const nodes = new Map<string, Node>()
+  const nodes: Node[] = []
+  const rounds = new Map<string, Node[]>()
   const previous = new Map<number, { node: Node; uses: Map<string, number> }>()
   for (const w of writes) {
     let unit = previous.get(w.unit)
     const round = unit?.uses.get(w.sql) ?? 0
-    const id = `${round}\u0000${w.sql}`
-    let node = nodes.get(id)
+    let ofSql = rounds.get(w.sql)
+    if (ofSql === undefined) {
+      ofSql = []
+      rounds.set(w.sql, ofSql)
+    }
+    let node = ofSql[round]
     if (node === undefined) {
-      node = { sql: w.sql, order: nodes.size, rows: [], next: new Set(), before: 0 }
-      nodes.set(id, node)
+      node = { sql: w.sql, order: nodes.length, rows: [], next: new Set(), before: 0 }
+      ofSql[round] = node
+      nodes.push(node)
     }
     node.rows.push(w.params)
     if (unit === undefined) {
@@ -149,7 +155,7 @@ export function coalesce(writes: readonly UnitWrite[]): Statement[] | undefined 
     unit.node = node
     unit.uses.set(w.sql, round + 1)
   }
-  const ordered = topologicalOrder([...nodes.values()])
+  const ordered = topologicalOrder(nodes)
   if (ordered === undefined) return undefined
   const out: Statement[] = []
   for (const { sql, rows } of ordered) {

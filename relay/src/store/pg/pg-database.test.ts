@@ -367,13 +367,13 @@ describe.skipIf(url === undefined)('PgDatabase', () => {
     expect(count.get()).toBe(800)
     // A write sent ahead that fails fails the statement after it, and the
     // transaction commits none of it.
-    expect(() =>
+    expect(() => {
       d.transaction(() => {
         expect(count.get()).toBe(800)
         writeUnits(0, 768, (i) => (i === 5 ? 'k5' : `again${i}`))
         count.get()
-      })(),
-    ).toThrow(/duplicate key/)
+      })()
+    }).toThrow(/duplicate key/)
     expect(count.get()).toBe(800)
     // And the connection works on.
     d.transaction(() => {

@@ -82,6 +82,8 @@ interface Unit {
 
 /** A statement's PostgreSQL text, and its server-side name once prepared there. */
 interface Prepared {
+  /** This connection's number for it: reads sent ahead are keyed by it, not by its text. */
+  id: number
   text: string
   params: number
   name?: string
@@ -244,9 +246,10 @@ export class PgDatabase implements SqlDatabase {
    */
   readAhead(sql: string, params: readonly unknown[], pluck: boolean, safeIntegers: boolean): void {
     if (!this.inTransaction) return
-    checkCount(this.statement(sql).params, params)
+    const p = this.statement(sql)
+    checkCount(p.params, params)
     const read = { pluck, safeIntegers }
-    const key = aheadKey(sql, params, read)
+    const key = aheadKey(p, params, read)
     this.ahead.ask({ key, item: { sql, params }, read, keys: this.unit?.keys })
   }
 
@@ -388,7 +391,7 @@ export class PgDatabase implements SqlDatabase {
     const item = { sql, params }
     const read = { pluck, safeIntegers }
     if (readOnly && this.ahead.hasRows) {
-      const rows = this.ahead.take(aheadKey(sql, params, read))
+      const rows = this.ahead.take(aheadKey(p, params, read))
       if (rows !== undefined) return rows
     }
     if (!readOnly) this.ahead.wrote(this.unit?.keys)
@@ -416,7 +419,7 @@ export class PgDatabase implements SqlDatabase {
   private statement(sql: string): Prepared {
     let p = this.prepared.get(sql)
     if (p === undefined) {
-      p = toPostgresSql(sql)
+      p = { id: this.prepared.size, ...toPostgresSql(sql) }
       this.prepared.set(sql, p)
     }
     return p
@@ -912,9 +915,9 @@ function rolledBackError(): PgError {
 }
 
 /** Tells one read from another: the statement, how its rows come back, and its parameters. */
-function aheadKey(sql: string, params: readonly unknown[], read: ReadShape): string {
+function aheadKey(p: Prepared, params: readonly unknown[], read: ReadShape): string {
   const values = JSON.stringify(params.map(toText))
-  return `${read.pluck ? 1 : 0}${read.safeIntegers ? 1 : 0}\u0000${sql}\u0000${values}`
+  return `${p.id}${read.pluck ? 'p' : 'r'}${read.safeIntegers ? 'b' : 'n'}${values}`
 }
 
 function checkCount(expected: number, params: readonly unknown[]): void {
