@@ -196,7 +196,11 @@ export class SqliteAnnounceStore implements AnnounceStore {
       get inTransaction(): boolean {
         return db.inTransaction
       },
-      scoped: (keys, fn) => scoped(db, keys, fn),
+      // Only PostgreSQL does anything with a unit's keys; without scoped, the
+      // group commit runs SQLite's units in submission order, as it always has.
+      ...(isPostgres(db)
+        ? { scoped: <T>(keys: readonly string[], fn: () => T) => scoped(db, keys, fn) }
+        : {}),
       hasId: (id, now) => this.hasIdNow(id, now),
       current: (key, now) => this.currentNow(key, now),
       currentMany: (keys, now) => this.currentManyNow(keys, now),
