@@ -442,7 +442,7 @@ export function describeBackendReport(r: BackendReport, o: BackendStageOptions):
           `${fmt(p.transactionMs / 1000, 2)} s in group transactions` +
           (p.writeLock === undefined
             ? ''
-            : `; write lock held ${fmt(p.writeLock.holdMs / 1000, 2)} s, waited ${fmt(p.writeLock.waitMs / 1000, 2)} s over ${fmt(p.writeLock.transactions)} transactions; ` +
+            : `; write lock held ${fmt(p.writeLock.holdMs / 1000, 2)} s, first round trips ${fmt(p.writeLock.waitMs / 1000, 2)} s over ${fmt(p.writeLock.transactions)} transactions; ` +
               `${fmt(p.writeLock.roundTrips)} round trips to the server (${fmt(p.writeLock.roundTrips / Math.max(1, p.units), 1)} per announce)`),
       )
     })
@@ -464,7 +464,7 @@ export function describeBackendReport(r: BackendReport, o: BackendStageOptions):
         `write lock held ${fmt(run.perAnnounce.lockHeldUs)} µs (busy ${fmt(run.perAnnounce.lockBusyShare * 100)}% of the window)` +
         (run.perAnnounce.lockWaitUs === undefined
           ? ''
-          : `, waiting for it ${fmt(run.perAnnounce.lockWaitUs)} µs`) +
+          : `, first round trip (the lock's wait and the group's first reads) ${fmt(run.perAnnounce.lockWaitUs)} µs`) +
         (run.perAnnounce.roundTrips === undefined
           ? ''
           : `, ${fmt(run.perAnnounce.roundTrips, 1)} round trips to PostgreSQL`),

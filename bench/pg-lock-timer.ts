@@ -5,7 +5,9 @@
  * first statement of every top-level transaction, and the lock goes with the
  * COMMIT (or ROLLBACK). So, per transaction:
  * - `waitMs`: the first round trip, which waits for the lock while another
- *   process holds it (plus one round trip and the first statement);
+ *   process holds it, and carries the transaction's first reads: in the
+ *   relay's group commit, every announce's reads of the group's first round,
+ *   sent ahead together;
  * - `holdMs`: from the end of that round trip to the end of the COMMIT, the
  *   time this process held the lock.
  *

@@ -532,7 +532,8 @@ export class PgDatabase implements SqlDatabase {
         if (!pq.getResult()) throw this.connectionError('a result is missing')
         const status = pq.resultStatus()
         if (e === SYNC) {
-          if (status !== 'PGRES_PIPELINE_SYNC') throw this.connectionError('the pipeline did not end')
+          if (status !== 'PGRES_PIPELINE_SYNC')
+            throw this.connectionError('the pipeline did not end')
           continue
         }
         if (status === 'PGRES_FATAL_ERROR') failure ??= this.resultError(status)
@@ -659,7 +660,8 @@ export class PgDatabase implements SqlDatabase {
       // A unit of the group transaction is done: a long queue of nothing but
       // scoped writes goes to the server now, which runs it meanwhile.
       if (this.depth === 2 && this.queue.length >= SEND_AHEAD_WRITES) {
-        if (this.queue.every((q) => q.unit !== undefined && q.params !== undefined)) this.sendAhead()
+        if (this.queue.every((q) => q.unit !== undefined && q.params !== undefined))
+          this.sendAhead()
       }
       return value
     } catch (err) {
