@@ -118,8 +118,9 @@ interface Sent {
  * Blocking calls stall the event loop for a round trip each (about 0.1 ms
  * on loopback), so only reads cost one: transaction control and the writes
  * the ledger and the store queue with runLater travel in a pipeline with
- * the next read or the COMMIT. docs/scaling.md has the measured cost and
- * what it limits.
+ * the next read or the COMMIT. Units that name the rows they touch (scoped)
+ * share round trips and statements further. docs/scaling.md has the
+ * measured cost and what it limits.
  */
 export class PgDatabase implements SqlDatabase {
   readonly dialect = 'postgres'
@@ -610,9 +611,9 @@ export class PgDatabase implements SqlDatabase {
    * with the next statement or the COMMIT. A savepoint is sent only once a
    * read follows one of its unit's writes (see pipeline), so an announce,
    * which reads and then only writes, never sends one. With the writes
-   * queued too (runLater) and the ledger's reads sent ahead (readAhead), a
-   * group of announces costs a round trip per announce, plus one for the
-   * COMMIT (docs/scaling.md).
+   * queued too (runLater), the reads of a round of scoped units sent ahead
+   * together (readAhead, scoped) and their writes sent ahead (sendAhead), a
+   * group of announces costs a few round trips (docs/scaling.md).
    */
   private inTransactionRun<T>(fn: () => T): T {
     if (this.depth === 0) {
