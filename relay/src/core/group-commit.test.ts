@@ -213,4 +213,20 @@ describe('GroupCommit', () => {
     await Promise.all([unit('A', ['a']), unit('B', ['a']), unit('C'), unit('D', ['d'])])
     expect(log).toEqual(['prefetch A', 'prefetch B', 'prefetch D', 'A', 'B', 'C', 'D'])
   })
+
+  it('runs keyed units in submission order on a database that does not scope them', async () => {
+    const { runner } = setup()
+    const group = new GroupCommit(runner, silent)
+    const log: string[] = []
+    const unit = (name: string, keys: string[]) =>
+      group.submit(
+        () => {
+          log.push(name)
+          return { value: name }
+        },
+        { keys, prefetch: () => log.push(`prefetch ${name}`) },
+      )
+    await Promise.all([unit('A', ['a']), unit('B', ['a']), unit('C', ['c'])])
+    expect(log).toEqual(['A', 'B', 'C'])
+  })
 })

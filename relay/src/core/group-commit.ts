@@ -31,8 +31,8 @@ export interface UnitOptions {
   keys?: readonly string[]
   /**
    * With `keys`: asks for the reads the unit will make (readAhead in
-   * store/database.ts). The group asks for every unit's before running the
-   * first, so on PostgreSQL they all go in one round trip.
+   * store/database.ts). The group asks for every unit's of a round before
+   * running the round's first, so on PostgreSQL they go in one round trip.
    */
   prefetch?: () => void
 }
@@ -90,8 +90,9 @@ class Rollback extends Error {
  *
  * Units run synchronously: nothing else on the event loop can interleave
  * with an open group transaction. They run in submission order, except that
- * when every unit of a group names its keys (UnitOptions), a unit may run
- * after a later one it shares no key with (see nextRound).
+ * on a database that scopes units, when every unit of a group names its
+ * keys (UnitOptions), a unit may run after a later one it shares no key
+ * with (see nextRound).
  */
 export class GroupCommit {
   private queue: Job[] = []
@@ -146,7 +147,9 @@ export class GroupCommit {
       this.db.transaction(() => {
         let pending = jobs.map((job, at) => ({ job, at }))
         while (pending.length > 0) {
-          const { now, later } = nextRound(pending)
+          // Rounds pay only where units are scoped: elsewhere, submission order.
+          const { now, later } =
+            this.db.scoped === undefined ? { now: pending, later: [] } : nextRound(pending)
           this.prefetch(now.map((p) => p.job))
           for (const { job, at } of now) outcomes[at] = this.runUnit(job)
           pending = later
