@@ -31,15 +31,18 @@ export type AnnouncePolicy = ((
 ) => PolicyDecision | Promise<PolicyDecision>) & {
   /**
    * Called in the announce's unit just before the relay's own recheck read,
-   * so a policy backed by the relay's database can send its first read
-   * along with it (see readAhead in store/database.ts). Optional.
+   * and, with `touches`, when the group asks for its rounds' reads, so a
+   * policy backed by the relay's database can send its first reads along
+   * with the relay's (see readAhead in store/database.ts). Optional.
    */
   readAhead?: (ev: NostrEvent, announce: Kind21000Announce) => void
   /**
-   * The keys of every row the policy reads or writes for this announce
-   * (scopeKey in store/database.ts). With them, the relay runs the
-   * announce's unit scoped, and on PostgreSQL its reads may go ahead of an
-   * unrelated announce's writes. Optional: without it, they wait.
+   * Scope keys (scopeKey in store/database.ts) covering every row whose
+   * value decides what the policy writes for this announce; rows it only
+   * appends to or adds to need none. With them, the relay runs the
+   * announce's unit scoped, and on PostgreSQL announces that share no key
+   * share round trips and statements (docs/ledger.md). Optional: without
+   * it, a group's announces run one after another as before.
    */
   touches?: (ev: NostrEvent, announce: Kind21000Announce) => readonly string[]
 }

@@ -187,7 +187,7 @@ export class Journal {
             `${line.currency} balance of ${line.account} would leave the ±2^62 range`,
           )
         }
-        // A debit must find the balance it checked; a credit need not (see forLines).
+        // A debit must find the balance it checked; a credit need not (see balanceWrite).
         if (line.amount < 0n && !isExternal(line.account))
           set.push(line.account, line.currency, after)
         else add.push(line.account, line.currency, line.amount)

@@ -42,7 +42,7 @@ export function runLater(statement: SqlStatement, ...params: unknown[]): void {
  * Says that the caller is about to run `statement.get(...params)` (or `all`)
  * in this transaction. SQLite does nothing; PostgreSQL sends the read with
  * the connection's next round trip and answers the real call from its rows,
- * unless something was written in between.
+ * unless a write that may change them came in between.
  */
 export function readAhead(statement: SqlStatement, ...params: unknown[]): void {
   statement.readAhead?.(...params)
@@ -76,7 +76,7 @@ export interface SqlDatabase {
   readonly dialect?: 'postgres'
   /**
    * PostgreSQL only: run a unit whose rows are all keyed by `keys`, so that
-   * its reads may go ahead of an unrelated unit's writes (pg-database.ts).
+   * independent units share round trips and statements (pg-database.ts).
    * Call it through {@link scoped}.
    */
   scoped?<T>(keys: readonly string[], fn: () => T): T
@@ -98,12 +98,13 @@ export const scopeKey = {
 }
 
 /**
- * Runs `fn` as a unit of the current transaction that reads and writes only
+ * Runs `fn` as a unit of the current transaction whose writes depend only on
  * rows keyed by `keys` ({@link scopeKey}), posting ids apart (the journal
- * handles those). SQLite just runs it; PostgreSQL may send the unit's reads
- * ahead of the previous unit's writes when the two share no key, so the
- * server writes while the relay works (pg-database.ts). A wrong claim here
- * reads stale rows, so only code that knows every row `fn` touches may make it.
+ * handles those); rows it only appends to or adds to need no key. SQLite
+ * just runs it. On PostgreSQL, units that share no key keep the rows they
+ * read ahead across each other's writes, and their writes go as multi-row
+ * statements (pg-database.ts). A wrong claim here reads stale rows, so only
+ * code that knows every row `fn` touches may make it.
  */
 export function scoped<T>(db: SqlDatabase, keys: readonly string[], fn: () => T): T {
   return db.scoped === undefined ? fn() : db.scoped(keys, fn)
